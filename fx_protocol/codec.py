@@ -1,0 +1,67 @@
+"""Decode/encode machinery shared by both wire modules.
+
+Decoding is bounded (size checked before parsing), typed (msgspec validates
+while parsing) and closed (every failure becomes one ``ProtocolError`` that
+names the offending field).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+from fx_protocol.errors import ProtocolError
+from fx_protocol.vocabulary import ReasonCode
+
+T = TypeVar("T")
+
+_PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
+
+_encoder = msgspec.json.Encoder()
+
+
+def encode(message: msgspec.Struct) -> bytes:
+    """Encode any protocol struct to compact JSON bytes."""
+    return _encoder.encode(message)
+
+
+class BoundedDecoder(Generic[T]):
+    """A JSON decoder for one message type with a size limit and a validation hook."""
+
+    def __init__(
+        self,
+        type_: Any,
+        max_bytes: int,
+        validate: Callable[[T], None] | None = None,
+    ) -> None:
+        self._decoder: msgspec.json.Decoder[T] = msgspec.json.Decoder(type_)
+        self._max_bytes = max_bytes
+        self._validate = validate
+
+    def __call__(self, data: bytes | str) -> T:
+        if isinstance(data, str):
+            try:
+                data = data.encode("utf-8")
+            except UnicodeEncodeError as exc:  # lone surrogates
+                raise ProtocolError(ReasonCode.INVALID_COMMAND, "text is not valid UTF-8") from exc
+        if len(data) > self._max_bytes:
+            raise ProtocolError(
+                ReasonCode.MESSAGE_TOO_LARGE,
+                f"message of {len(data)} bytes exceeds the limit of {self._max_bytes}",
+            )
+        try:
+            message = self._decoder.decode(data)
+        except msgspec.ValidationError as exc:
+            text = str(exc)
+            match = _PATH_RE.search(text)
+            field = match.group(1) if match else None
+            summary = _PATH_RE.sub("", text)
+            raise ProtocolError(ReasonCode.INVALID_COMMAND, summary, field=field) from None
+        except msgspec.DecodeError as exc:
+            raise ProtocolError(ReasonCode.INVALID_COMMAND, f"malformed JSON: {exc}") from None
+        if self._validate is not None:
+            self._validate(message)
+        return message
