@@ -1,0 +1,95 @@
+"""Quotes: a seeded random walk with realistic spreads, and CSV tick replay.
+
+Both sources only compute prices; the caller decides when a tick is due
+and stamps it with its own clock.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from mt5_simulator.engine.symbols import Instrument
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    bid: float
+    ask: float
+    time_msc: int
+
+
+class RandomWalk:
+    """Round-robin ticks over the instruments: a geometric random walk of the mid price.
+
+    Mean reversion towards the start price keeps a long run from drifting
+    into absurd prices; the spread widens now and then like a real feed.
+    """
+
+    #: fraction of the distance to the start price recovered per tick
+    _REVERSION = 1e-5
+
+    def __init__(self, instruments: Iterable[Instrument], rng: random.Random) -> None:
+        self._instruments = list(instruments)
+        self._rng = rng
+        self._mid = {i.name: i.start_price for i in self._instruments}
+        self._next = 0
+
+    def seed_mid(self, symbol: str, mid: float) -> None:
+        """Continue from a known price (a restart, or a quote set by a test)."""
+        if symbol in self._mid and math.isfinite(mid) and mid > 0:
+            self._mid[symbol] = mid
+
+    def next_tick(self) -> tuple[str, float, float]:
+        """The next (symbol, bid, ask), rounded to the symbol's digits."""
+        instrument = self._instruments[self._next]
+        self._next = (self._next + 1) % len(self._instruments)
+        rng = self._rng
+        name = instrument.name
+        mid = self._mid[name]
+        mid *= 1.0 + instrument.volatility * rng.gauss(0.0, 1.0)
+        mid += (instrument.start_price - mid) * self._REVERSION
+        self._mid[name] = mid
+        spread_points = instrument.spread_points
+        if rng.random() < 0.1:
+            spread_points += int(instrument.spread_points * rng.random())
+        half = spread_points * instrument.point / 2.0
+        bid = round(mid - half, instrument.digits)
+        ask = round(bid + spread_points * instrument.point, instrument.digits)
+        return name, bid, ask
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayTick:
+    symbol: str
+    bid: float
+    ask: float
+    time_msc: int
+
+
+class ReplayError(ValueError):
+    """A replay file line could not be read; the message names the line."""
+
+
+def parse_replay(lines: Iterable[str]) -> Iterator[ReplayTick]:
+    """Read ``time_msc,symbol,bid,ask`` rows; a header line and blank lines are skipped."""
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = [p.strip() for p in line.split(",")]
+        if number == 1 and parts and not parts[0].lstrip("-").isdigit():
+            continue  # header
+        if len(parts) < 4:
+            raise ReplayError(f"line {number}: expected time_msc,symbol,bid,ask")
+        try:
+            time_msc = int(parts[0])
+            bid = float(parts[2])
+            ask = float(parts[3])
+        except ValueError as exc:
+            raise ReplayError(f"line {number}: {exc}") from None
+        if not (math.isfinite(bid) and math.isfinite(ask)) or bid <= 0 or ask < bid:
+            raise ReplayError(f"line {number}: bid and ask must be positive with ask >= bid")
+        yield ReplayTick(parts[1], bid, ask, time_msc)

@@ -1,0 +1,763 @@
+"""The simulated terminal's I/O loop: ZeroMQ ROUTER + PUB around the trading engine.
+
+Use it in-process from any test (real sockets, a real SQLite file)::
+
+    from mt5_simulator.server import SimulatedTerminal
+    from mt5_simulator.settings import SimulatorSettings, FaultSettings
+
+    settings = SimulatorSettings(
+        command_endpoint=f"tcp://127.0.0.1:{port1}",
+        events_endpoint=f"tcp://127.0.0.1:{port2}",
+        state_dir=str(tmp_path / "mt5"),
+        seed=7,
+        tick_rate=50,                    # ticks/s across symbols; 0 = only setQuote
+        symbols=("EURUSD", "XAUUSD"),
+        mode="hedging", balance=10_000, leverage=100, currency="USD",
+        heartbeat_ms=200,
+        faults=FaultSettings(reply_delay_ms=0),
+    )
+    with SimulatedTerminal(settings) as terminal:   # start() binds, then serves in a thread
+        terminal.control(set_quote={"symbol": "EURUSD", "bid": 1.1, "ask": 1.1001})
+        ...                                          # talk to it with a DEALER and a SUB
+    # stop() closes both sockets: the ports are free again
+
+``start()`` binds both sockets in the calling thread (so a busy port raises
+``zmq.ZMQError`` there) and then serves from a daemon thread; ``stop()``
+asks the loop to finish, saves the last quotes and closes everything.
+``serve_forever()`` runs the same loop in the calling thread (the CLI does).
+``control(**fields)`` sends one ``SIM_CONTROL`` request (field names in
+snake_case, see :mod:`mt5_simulator.control`) and returns the reply.
+``instance`` is this run's random instance id, as in every event.
+
+The loop: poll the ROUTER, decode each request once, hand it to the engine,
+commit what changed (with the command record, one transaction), reply, then
+publish the resulting events; between requests emit the ticks that are due at
+``tick_rate`` in batches, heartbeats every ``heartbeat_ms`` and pending-order
+expirations (``docs/simulator.md``).
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import random
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace as dc_replace
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import zmq
+from loguru import logger
+
+from fx_protocol.errors import ProtocolError
+from fx_protocol.terminal_wire import (
+    AccountInfo,
+    AccountUpdateEvent,
+    CommandStatusReply,
+    DealsList,
+    ErrorReply,
+    GetAccount,
+    GetDeals,
+    GetOrders,
+    GetPositions,
+    GetSymbols,
+    HeartbeatEvent,
+    OrdersList,
+    Ping,
+    Pong,
+    PositionsList,
+    QueryCommand,
+    Subscribe,
+    Subscribed,
+    SymbolsInfo,
+    SymbolSpec,
+    TerminalEvent,
+    TerminalHealth,
+    TerminalReply,
+    TickEvent,
+    Trade,
+    TradeReply,
+    TradeTransactionEvent,
+    encode,
+    event_topic,
+)
+from mt5_simulator.control import (
+    ControlState,
+    SimControl,
+    SimControlReply,
+    decode_sim_reply,
+    decode_sim_request,
+)
+from mt5_simulator.engine.account import Account
+from mt5_simulator.engine.book import Changeset, PendingOrder
+from mt5_simulator.engine.conditions import Conditions
+from mt5_simulator.engine.market import RandomWalk, ReplayError, ReplayTick, parse_replay
+from mt5_simulator.engine.symbols import default_instruments
+from mt5_simulator.settings import SettingsError, SimulatorSettings
+from mt5_simulator.store import Store
+
+__all__ = ["CRASH_EXIT_CODE", "SimulatedTerminal", "check_endpoint"]
+
+#: exit status of an injected crash (the contract's generic failure code)
+CRASH_EXIT_CODE = 1
+_MAX_POLL_MS = 50
+_MAX_TICK_BATCH = 2048
+_MAX_REQUEST_BATCH = 256
+_QUOTE_SAVE_S = 5.0
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+
+
+def check_endpoint(endpoint: str, allow_remote: bool) -> str | None:
+    """A warning for a non-loopback endpoint when allowed; raises SettingsError when not."""
+    scheme, _, rest = endpoint.partition("://")
+    if scheme in ("ipc", "inproc"):
+        return None
+    if scheme != "tcp" or ":" not in rest:
+        raise SettingsError(f"endpoint {endpoint!r} must look like tcp://127.0.0.1:PORT")
+    host = rest.rsplit(":", 1)[0]
+    if host in _LOOPBACK_HOSTS:
+        return None
+    if not allow_remote:
+        raise SettingsError(
+            f"endpoint {endpoint!r} is not loopback; pass --allow-remote to expose the terminal"
+        )
+    return f"endpoint {endpoint} is reachable from other machines: anyone there can trade"
+
+
+class SimulatedTerminal:
+    """A simulated MT5 terminal + EA: ROUTER for requests, PUB for events, SQLite state."""
+
+    def __init__(
+        self,
+        settings: SimulatorSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        for endpoint in (settings.command_endpoint, settings.events_endpoint):
+            check_endpoint(endpoint, settings.allow_remote)
+        unknown = [s for s in settings.symbols if s not in default_instruments()]
+        if unknown:
+            raise SettingsError(f"unknown symbols: {', '.join(unknown)}")
+        self.settings = settings
+        self.instance = secrets.token_hex(8)
+        self._clock = clock
+        self._clock_offset_ms = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._ctx: zmq.Context[zmq.Socket[bytes]] | None = None
+        self._router: zmq.Socket[bytes] | None = None
+        self._pub: zmq.Socket[bytes] | None = None
+        self._store: Store | None = None
+        self._failure: BaseException | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> SimulatedTerminal:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Open the state, bind both sockets, then serve from a background thread."""
+        self._open()
+        self._thread = threading.Thread(target=self._serve, name="fx-mt5sim", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the loop, close the sockets and the database. Safe to call twice."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def request_stop(self) -> None:
+        """Ask the loop to end (signal handlers call this)."""
+        self._stop.set()
+
+    def serve_forever(self, on_ready: Callable[[], None] | None = None) -> None:
+        """Open, bind and serve in the calling thread until :meth:`request_stop`."""
+        self._open()
+        if on_ready is not None:
+            on_ready()
+        self._serve()
+        if self._failure is not None:
+            raise self._failure
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def control(self, timeout_ms: int = 5000, **fields: Any) -> SimControlReply:
+        """Send one SIM_CONTROL request over a fresh DEALER and return the reply."""
+        assert self._ctx is not None, "start() first"
+        body = {"type": "SIM_CONTROL", "requestId": "ctl-" + secrets.token_hex(4)}
+        for name, value in fields.items():
+            body[_camel(name)] = value
+        with self._ctx.socket(zmq.DEALER) as dealer:
+            dealer.setsockopt(zmq.LINGER, 0)
+            dealer.connect(self.settings.command_endpoint)
+            dealer.send(msgspec.json.encode(body))
+            if not dealer.poll(timeout_ms):
+                raise TimeoutError("no SIM_CONTROL reply")
+            return decode_sim_reply.decode(dealer.recv())
+
+    # ------------------------------------------------------------ setup
+
+    def _open(self) -> None:
+        s = self.settings
+        state_dir = s.resolved_state_dir()
+        self._store = store = Store.in_dir(state_dir)
+        loaded = store.load_account()
+        if loaded is None:
+            account = Account(s.login, s.server, s.currency, s.balance, s.leverage, s.mode)
+            next_ticket = 1_000_001
+            store.create_account(account, next_ticket)
+        else:
+            account, next_ticket = loaded
+            if account.mode != s.mode:
+                logger.warning(
+                    "state in {} holds a {} account; keeping it (settings ask for {})",
+                    state_dir,
+                    account.mode,
+                    s.mode,
+                )
+        instruments = {name: default_instruments()[name] for name in s.symbols}
+        self._rng = random.Random(s.seed)
+        from mt5_simulator.engine.trading import TradingEngine
+
+        self.engine = TradingEngine(
+            instruments,
+            account,
+            rng=self._rng,
+            conditions=Conditions(
+                market_hours=s.market_hours,
+                slippage_points=s.slippage_points,
+                max_trades_per_second=s.max_trades_per_second,
+            ),
+            positions=store.load_positions(),
+            orders=store.load_orders(),
+            next_ticket=next_ticket,
+        )
+        self._walk = RandomWalk(instruments.values(), self._rng)
+        saved = store.load_quotes()
+        for name in instruments:
+            if name in saved:
+                bid, ask, _ = saved[name]
+                self._walk.seed_mid(name, (bid + ask) / 2.0)
+        self._replay: Iterator[ReplayTick] | None = None
+        if s.replay:
+            self._replay = iter(_replay_ticks(Path(s.replay), set(instruments)))
+        self._faults = s.faults
+        self._paused = False
+        self._published = set(instruments)
+        self._seq = 0
+        self._last_tick_msc = 0
+        self._trades_done = 0
+        self._delayed: list[tuple[float, int, bytes, bytes]] = []
+        ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
+        router = ctx.socket(zmq.ROUTER)
+        pub = ctx.socket(zmq.PUB)
+        for sock in (router, pub):
+            sock.setsockopt(zmq.LINGER, 0)
+        pub.setsockopt(zmq.SNDHWM, 100_000)
+        try:
+            router.bind(s.command_endpoint)
+            pub.bind(s.events_endpoint)
+        except zmq.ZMQError:
+            router.close()
+            pub.close()
+            ctx.term()
+            store.close()
+            raise
+        self._ctx, self._router, self._pub = ctx, router, pub
+
+    # ------------------------------------------------------------ loop
+
+    def _serve(self) -> None:
+        assert self._router is not None
+        router = self._router
+        poller = zmq.Poller()
+        poller.register(router, zmq.POLLIN)
+        started = time.monotonic()
+        emitted = 0
+        next_heartbeat = started
+        next_account = started
+        next_quote_save = started + _QUOTE_SAVE_S
+        last_equity: float | None = None
+        try:
+            self._initial_quotes()
+            logger.info(
+                "fx-mt5sim serving command={} events={} instance={}",
+                self.settings.command_endpoint,
+                self.settings.events_endpoint,
+                self.instance,
+            )
+            while not self._stop.is_set():
+                mono = time.monotonic()
+                rate = self.settings.tick_rate
+                ticking = rate > 0 and not self._paused
+                wait_s = min(next_heartbeat, next_account) - mono
+                if ticking:
+                    wait_s = min(wait_s, (emitted + 1) / rate - (mono - started))
+                if self._delayed:
+                    wait_s = min(wait_s, self._delayed[0][0] - mono)
+                timeout = max(0, min(_MAX_POLL_MS, int(wait_s * 1000) + 1)) if wait_s > 0 else 0
+                if poller.poll(timeout):
+                    for _ in range(_MAX_REQUEST_BATCH):
+                        try:
+                            frames = router.recv_multipart(zmq.NOBLOCK)
+                        except zmq.Again:
+                            break
+                        self._handle(frames)
+                mono = time.monotonic()
+                if self._delayed:
+                    self._flush_delayed(mono)
+                if ticking:
+                    due = int((mono - started) * rate) - emitted
+                    if due > rate:  # fell behind by over a second: skip, don't burst
+                        emitted += due - int(rate)
+                        due = int(rate)
+                    batch = min(due, _MAX_TICK_BATCH)
+                    if batch > 0:
+                        self._emit_ticks(batch)
+                        emitted += batch
+                else:
+                    started = mono - emitted / rate if rate > 0 else mono
+                now = self._now()
+                if self.engine.orders:
+                    expired = self.engine.expire(now)
+                    if expired is not None:
+                        self._apply(expired, now)
+                if mono >= next_heartbeat:
+                    next_heartbeat = mono + self.settings.heartbeat_ms / 1000.0
+                    if self._faults.heartbeats:
+                        self._publish(
+                            HeartbeatEvent(instance=self.instance, seq=0, health=self._health(now))
+                        )
+                if mono >= next_account:
+                    next_account = mono + self.settings.account_update_ms / 1000.0
+                    if self.engine.positions:
+                        info = self.engine.account_info()
+                        if info.equity != last_equity:
+                            last_equity = info.equity
+                            self._publish_account(now)
+                if mono >= next_quote_save:
+                    next_quote_save = mono + _QUOTE_SAVE_S
+                    self._save_quotes()
+        except BaseException as exc:  # the owner of this thread logs its failure
+            self._failure = exc
+            logger.opt(exception=exc).critical("fx-mt5sim loop failed: {}", exc)
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        try:
+            if self._failure is None:
+                self._save_quotes()
+        finally:
+            if self._router is not None:
+                self._router.close(0)
+            if self._pub is not None:
+                self._pub.close(0)
+            if self._ctx is not None:
+                self._ctx.term()
+            if self._store is not None:
+                self._store.close()
+            self._router = self._pub = None
+            self._store = None
+            logger.info("fx-mt5sim stopped")
+
+    def _now(self) -> int:
+        return int(self._clock() * 1000) + self._clock_offset_ms
+
+    # ------------------------------------------------------------ requests
+
+    def _handle(self, frames: list[bytes]) -> None:
+        identity = frames[0]
+        if len(frames) != 2:
+            self._reply(
+                identity,
+                ErrorReply(
+                    request_id="?",
+                    code="BAD_REQUEST",
+                    message="expected exactly one frame per request",
+                ),
+            )
+            return
+        payload = frames[1]
+        try:
+            request = decode_sim_request(payload)
+        except ProtocolError as exc:
+            self._reply(
+                identity,
+                ErrorReply(
+                    request_id=_salvage_request_id(payload),
+                    code="BAD_REQUEST",
+                    message=exc.message,
+                    field=exc.field,
+                ),
+            )
+            return
+        if isinstance(request, Trade):
+            self._trade(identity, request)
+            return
+        try:
+            reply = self._answer(request)
+        except Exception as exc:
+            logger.opt(exception=exc).error("request {} failed", type(request).__name__)
+            reply = ErrorReply(
+                request_id=request.request_id,
+                code="INTERNAL",
+                message="internal error; see the simulator log",
+            )
+        if reply is not None:
+            self._reply(identity, reply)
+
+    def _reply(self, identity: bytes, reply: TerminalReply | SimControlReply) -> None:
+        data = encode(reply)
+        delay = self._faults.reply_delay_ms
+        if delay > 0:
+            due = time.monotonic() + delay / 1000.0
+            heapq.heappush(self._delayed, (due, self._seq_tiebreak(), identity, data))
+            return
+        assert self._router is not None
+        self._router.send_multipart([identity, data])
+
+    def _seq_tiebreak(self) -> int:
+        self._tiebreak = getattr(self, "_tiebreak", 0) + 1
+        return self._tiebreak
+
+    def _flush_delayed(self, mono: float) -> None:
+        assert self._router is not None
+        while self._delayed and self._delayed[0][0] <= mono:
+            _, _, identity, data = heapq.heappop(self._delayed)
+            self._router.send_multipart([identity, data])
+
+    def _trade(self, identity: bytes, request: Trade) -> None:
+        assert self._store is not None
+        store = self._store
+        previous = store.outcome(request.command_id)
+        if previous is not None:
+            self._reply(
+                identity,
+                TradeReply(request_id=request.request_id, duplicate=True, outcome=previous),
+            )
+            return
+        now = self._now()
+        faults = self._faults
+        if faults.reject_next > 0:
+            outcome = self.engine.rejection(
+                request, faults.reject_retcode, "rejected by fault injection", now
+            )
+            changes = Changeset()
+            self._faults = msgspec.structs.replace(faults, reject_next=faults.reject_next - 1)
+        else:
+            outcome, changes = self.engine.trade(request, now)
+        # One transaction: the rows and the command record (docs/simulator.md § Persistence).
+        store.commit(changes, self.engine.account, self.engine.next_ticket, outcome)
+        self._trades_done += 1
+        if faults.crash_after_trades and self._trades_done >= faults.crash_after_trades:
+            _crash("crash after trade (fault injection)")
+        if self._faults.drop_trade_replies > 0:
+            self._faults = msgspec.structs.replace(
+                self._faults, drop_trade_replies=self._faults.drop_trade_replies - 1
+            )
+            logger.info("dropping the reply to {} (fault injection)", request.command_id)
+        else:
+            self._reply(identity, TradeReply(request_id=request.request_id, outcome=outcome))
+        self._publish_changes(changes, now)
+
+    def _answer(self, request: Any) -> TerminalReply | SimControlReply | None:
+        engine = self.engine
+        rid = request.request_id
+        if isinstance(request, Ping):
+            return Pong(request_id=rid, health=self._health(self._now()))
+        if isinstance(request, GetAccount):
+            return AccountInfo(request_id=rid, account=engine.account_info())
+        if isinstance(request, QueryCommand):
+            assert self._store is not None
+            outcome = self._store.outcome(request.command_id)
+            return CommandStatusReply(
+                request_id=rid,
+                command_id=request.command_id,
+                known=outcome is not None,
+                outcome=outcome,
+            )
+        if isinstance(request, GetPositions):
+            positions = [
+                p
+                for _, p in sorted(engine.positions.items())
+                if (request.symbol is None or p.symbol == request.symbol)
+                and (request.magic is None or p.magic == request.magic)
+            ]
+            page = positions[request.offset : request.offset + request.limit]
+            return PositionsList(
+                request_id=rid,
+                total=len(positions),
+                positions=[engine.position_view(p) for p in page],
+            )
+        if isinstance(request, GetOrders):
+            orders: list[PendingOrder] = [
+                o
+                for _, o in sorted(engine.orders.items())
+                if request.symbol is None or o.symbol == request.symbol
+            ]
+            window = orders[request.offset : request.offset + request.limit]
+            return OrdersList(
+                request_id=rid, total=len(orders), orders=[engine.order_view(o) for o in window]
+            )
+        if isinstance(request, GetDeals):
+            assert self._store is not None
+            deals = self._store.deals(request.after_ticket, request.limit + 1)
+            return DealsList(
+                request_id=rid, deals=deals[: request.limit], more=len(deals) > request.limit
+            )
+        if isinstance(request, GetSymbols):
+            known = [s for s in request.symbols if s in engine.instruments]
+            unknown = [s for s in request.symbols if s not in engine.instruments]
+            return SymbolsInfo(
+                request_id=rid, symbols=[self._symbol_spec(s) for s in known], unknown=unknown
+            )
+        if isinstance(request, Subscribe):
+            known = [s for s in request.symbols if s in engine.instruments]
+            self._published = set(known)
+            return Subscribed(
+                request_id=rid,
+                symbols=known,
+                unknown=[s for s in request.symbols if s not in engine.instruments],
+            )
+        if isinstance(request, SimControl):
+            return self._control(request)
+        raise TypeError(f"unhandled request {type(request).__name__}")
+
+    def _symbol_spec(self, name: str) -> SymbolSpec:
+        spec = self.engine.instruments[name]
+        quote = self.engine.quotes.get(name)
+        return SymbolSpec(
+            symbol=name, digits=spec.digits, point=spec.point, contract_size=spec.contract_size,
+            volume_min=spec.volume_min, volume_max=spec.volume_max,
+            volume_step=spec.volume_step, stops_level=spec.stops_level,
+            freeze_level=spec.freeze_level, filling_modes=spec.filling_modes,
+            trade_mode=spec.trade_mode, currency_profit=spec.profit_currency,
+            currency_margin=spec.margin_currency,
+            bid=quote.bid if quote else 0.0, ask=quote.ask if quote else 0.0,
+        )  # fmt: skip
+
+    def _control(self, request: SimControl) -> SimControlReply | ErrorReply:
+        engine, conditions = self.engine, self.engine.conditions
+        if request.crash:
+            _crash("crash requested by SIM_CONTROL")
+        faults = self._faults
+        fault_changes = {
+            name: getattr(request, name)
+            for name in (
+                "reply_delay_ms", "drop_trade_replies", "reject_next", "reject_retcode",
+                "heartbeats", "crash_after_trades",
+            )
+            if getattr(request, name) is not None
+        }  # fmt: skip
+        if fault_changes:
+            self._faults = faults = msgspec.structs.replace(faults, **fault_changes)
+            if "crash_after_trades" in fault_changes:
+                self._trades_done = 0
+        if request.pause_market is not None:
+            self._paused = request.pause_market
+        if request.advance_clock_ms:
+            self._clock_offset_ms += request.advance_clock_ms
+        for name in ("slippage_points", "max_trades_per_second", "max_positions", "max_orders"):
+            value = getattr(request, name)
+            if value is not None:
+                setattr(conditions, name, value)
+        if request.terminal is not None:
+            t = request.terminal
+            if t.connected is not None:
+                conditions.connected = t.connected
+            if t.trade_allowed is not None:
+                conditions.terminal_trade_allowed = t.trade_allowed
+            if t.ea_trade_allowed is not None:
+                conditions.ea_trade_allowed = t.ea_trade_allowed
+            if t.account_trade_allowed is not None:
+                conditions.account_trade_allowed = t.account_trade_allowed
+        if request.set_symbol is not None:
+            setting = request.set_symbol
+            spec = engine.instruments.get(setting.symbol)
+            if spec is None:
+                return self._control_error(request, setting.symbol)
+            changes: dict[str, object] = {}
+            for name in ("trade_mode", "filling_modes", "stops_level", "freeze_level"):
+                value = getattr(setting, name)
+                if value is not None:
+                    changes[name] = value
+            engine.instruments[setting.symbol] = dc_replace(spec, **changes)  # type: ignore[arg-type]
+            if setting.market_open is not None:
+                if setting.market_open:
+                    conditions.closed_symbols.discard(setting.symbol)
+                else:
+                    conditions.closed_symbols.add(setting.symbol)
+        if request.set_quote is not None:
+            q = request.set_quote
+            if q.symbol not in engine.instruments or q.ask < q.bid:
+                return self._control_error(request, q.symbol)
+            spec = engine.instruments[q.symbol]
+            self._tick(
+                q.symbol, spec.normalize_price(q.bid), spec.normalize_price(q.ask), self._now()
+            )
+            self._walk.seed_mid(q.symbol, (q.bid + q.ask) / 2.0)
+        if request.advance_clock_ms and engine.orders:
+            expired = engine.expire(self._now())
+            if expired is not None:
+                self._apply(expired, self._now())
+        return SimControlReply(request_id=request.request_id, state=self._control_state())
+
+    def _control_error(self, request: SimControl, symbol: str) -> ErrorReply:
+        return ErrorReply(
+            request_id=request.request_id,
+            code="UNKNOWN_SYMBOL",
+            message=f"unknown symbol or bad quote for {symbol}",
+            field="$.symbol",
+        )
+
+    def _control_state(self) -> ControlState:
+        f = self._faults
+        return ControlState(
+            paused=self._paused, reply_delay_ms=f.reply_delay_ms,
+            drop_trade_replies=f.drop_trade_replies, reject_next=f.reject_next,
+            reject_retcode=f.reject_retcode, heartbeats=f.heartbeats,
+            crash_after_trades=f.crash_after_trades, clock_offset_ms=self._clock_offset_ms,
+        )  # fmt: skip
+
+    # ------------------------------------------------------------ ticks and events
+
+    def _initial_quotes(self) -> None:
+        """Give every symbol a quote at once, so trading works before the first timed tick."""
+        saved = self._store.load_quotes() if self._store else {}
+        now = self._now()
+        for name, spec in self.engine.instruments.items():
+            if name in saved:
+                bid, ask, _ = saved[name]
+            else:
+                half = spec.spread_points * spec.point / 2.0
+                bid = spec.normalize_price(spec.start_price - half)
+                ask = spec.normalize_price(bid + spec.spread_points * spec.point)
+            self._tick(name, bid, ask, now)
+
+    def _emit_ticks(self, count: int) -> None:
+        now = self._now()
+        if self._replay is not None:
+            for _ in range(count):
+                tick = next(self._replay, None)
+                if tick is None:
+                    self._replay = iter(())
+                    self._paused = True
+                    logger.info("replay finished; quotes stay at their last values")
+                    return
+                self._tick(tick.symbol, tick.bid, tick.ask, now)
+            return
+        walk = self._walk
+        for _ in range(count):
+            symbol, bid, ask = walk.next_tick()
+            self._tick(symbol, bid, ask, now)
+
+    def _tick(self, symbol: str, bid: float, ask: float, now: int) -> None:
+        if (
+            self.engine.conditions.market_hours == "sessions"
+            and not self.engine.instruments[symbol].is_open(now)
+        ) or symbol in self.engine.conditions.closed_symbols:
+            return  # no quotes while the market is closed, as on a real feed
+        changes = self.engine.on_quote(symbol, bid, ask, now)
+        self._last_tick_msc = now
+        if symbol in self._published:
+            self._seq += 1
+            assert self._pub is not None
+            event = TickEvent(
+                instance=self.instance, seq=self._seq, symbol=symbol, bid=bid, ask=ask, time_msc=now
+            )
+            self._pub.send_multipart([b"tick." + symbol.encode(), encode(event)])
+        if changes is not None:
+            self._apply(changes, now)
+
+    def _apply(self, changes: Changeset, now: int) -> None:
+        """Commit what a tick or the clock changed, then publish it."""
+        assert self._store is not None
+        self._store.commit(changes, self.engine.account, self.engine.next_ticket)
+        self._publish_changes(changes, now)
+
+    def _publish_changes(self, changes: Changeset, now: int) -> None:
+        for t in changes.transactions:
+            self._publish(TradeTransactionEvent(
+                instance=self.instance, seq=0, kind=t.kind, symbol=t.symbol, order=t.order,
+                position=t.position, deal=t.deal, time_msc=t.time_msc,
+            ))  # fmt: skip
+        if not changes.empty:
+            self._publish_account(now)
+
+    def _publish_account(self, now: int) -> None:
+        self._publish(
+            AccountUpdateEvent(
+                instance=self.instance, seq=0, account=self.engine.account_info(), time_msc=now
+            )
+        )
+
+    def _publish(self, event: TerminalEvent) -> None:
+        assert self._pub is not None
+        self._seq += 1
+        event = msgspec.structs.replace(event, seq=self._seq)
+        topic = event_topic(event)
+        self._pub.send_multipart([topic, encode(event)])
+
+    def _health(self, now: int) -> TerminalHealth:
+        c = self.engine.conditions
+        return TerminalHealth(
+            connected=c.connected, trade_allowed=c.terminal_trade_allowed,
+            ea_trade_allowed=c.ea_trade_allowed, last_tick_msc=self._last_tick_msc,
+            instance=self.instance, time_msc=now,
+        )  # fmt: skip
+
+    def _save_quotes(self) -> None:
+        if self._store is None:
+            return
+        quotes = {s: (q.bid, q.ask, q.time_msc) for s, q in self.engine.quotes.items()}
+        if quotes:
+            self._store.save_quotes(quotes)
+
+
+def _salvage_request_id(payload: bytes) -> str:
+    """The requestId of an undecodable request if it can be read, else "?"."""
+    try:
+        data = msgspec.json.decode(payload)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return "?"
+    if isinstance(data, dict):
+        value = data.get("requestId")
+        if isinstance(value, str) and 0 < len(value) <= 40:
+            return value
+    return "?"
+
+
+def _replay_ticks(path: Path, symbols: set[str]) -> list[ReplayTick]:
+    """The whole replay file, read at start so a bad line stops the start, not the loop."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return [tick for tick in parse_replay(handle) if tick.symbol in symbols]
+    except OSError as exc:
+        raise SettingsError(f"cannot read replay file {path}: {exc.strerror}") from None
+    except ReplayError as exc:
+        raise SettingsError(f"replay file {path}: {exc}") from None
+
+
+def _crash(reason: str) -> None:
+    sys.stderr.write(f"fx-mt5sim: {reason}\n")
+    sys.stderr.flush()
+    os._exit(CRASH_EXIT_CODE)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
