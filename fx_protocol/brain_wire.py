@@ -68,9 +68,9 @@ __all__ = [
 MAX_MESSAGE_BYTES = 256 * 1024
 
 CommandId = Annotated[
-    str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.\-]{1,31}$", description="fits an MT5 comment")
+    str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.\-]{1,31}$(?!\n)", description="fits an MT5 comment")
 ]
-ExecutorId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
+ExecutorId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.\-]{1,64}$(?!\n)")]
 Seq = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 Side = Literal["BUY", "SELL"]

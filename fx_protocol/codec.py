@@ -19,6 +19,7 @@ from fx_protocol.vocabulary import ReasonCode
 T = TypeVar("T")
 
 _PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
+_MISSING_RE = re.compile(r"^Object missing required field `([^`]+)`")
 
 _encoder = msgspec.json.Encoder()
 
@@ -55,13 +56,29 @@ class BoundedDecoder(Generic[T]):
         try:
             message = self._decoder.decode(data)
         except msgspec.ValidationError as exc:
-            text = str(exc)
-            match = _PATH_RE.search(text)
-            field = match.group(1) if match else None
-            summary = _PATH_RE.sub("", text)
+            summary, field = _locate(str(exc))
             raise ProtocolError(ReasonCode.INVALID_COMMAND, summary, field=field) from None
         except msgspec.DecodeError as exc:
             raise ProtocolError(ReasonCode.INVALID_COMMAND, f"malformed JSON: {exc}") from None
+        except UnicodeDecodeError:
+            # msgspec raises this (not DecodeError) for bad UTF-8 inside a tag value.
+            raise ProtocolError(ReasonCode.INVALID_COMMAND, "text is not valid UTF-8") from None
         if self._validate is not None:
             self._validate(message)
         return message
+
+
+def _locate(text: str) -> tuple[str, str]:
+    """Split a msgspec validation message into a summary and the offending field's path.
+
+    msgspec names the *parent* of a missing field (or nothing at the top
+    level); the peer needs the field itself, so it is appended. A message
+    that is wrong as a whole (an array instead of an object) is ``$``.
+    """
+    match = _PATH_RE.search(text)
+    path = match.group(1) if match else "$"
+    summary = _PATH_RE.sub("", text)
+    missing = _MISSING_RE.match(summary)
+    if missing:
+        path = f"{path}.{missing.group(1)}"
+    return summary, path

@@ -16,8 +16,11 @@ from fx_protocol.errors import ProtocolError
 from fx_protocol.vocabulary import Action, OrderType, ReasonCode
 
 #: MT5 symbol names: letters, digits and the suffix punctuation brokers use
-#: ("EURUSD.m", "XAUUSD#", "US30.cash", "BTCUSD-T").
-SYMBOL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._#\-+]{0,31}$"
+#: ("EURUSD.m", "XAUUSD#", "US30.cash", "BTCUSD-T"). Every pattern of the package ends
+#: in ``$(?!\n)``: msgspec matches with ``re.search``, where a bare ``$`` also matches
+#: before a final newline ("EURUSD\n" would pass); the lookahead closes that and is
+#: still valid ECMA-262, so the JSON Schema export stays portable.
+SYMBOL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._#\-+]{0,31}$(?!\n)"
 
 Symbol = Annotated[str, msgspec.Meta(pattern=SYMBOL_PATTERN, description="MT5 symbol name")]
 Volume = Annotated[float, msgspec.Meta(gt=0, le=100_000, description="lots; finite and positive")]

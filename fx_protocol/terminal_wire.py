@@ -77,8 +77,8 @@ MAX_EVENT_BYTES = 64 * 1024
 #: page size for list replies, so the EA never builds one huge MQL5 string
 DEFAULT_PAGE = 200
 
-RequestId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:\-]{1,40}$")]
-CommandId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.\-]{1,31}$")]
+RequestId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:\-]{1,40}$(?!\n)")]
+CommandId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.\-]{1,31}$(?!\n)")]
 Ticket = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 Side = Literal["BUY", "SELL"]
 PendingType = Literal["BUY_LIMIT", "SELL_LIMIT", "BUY_STOP", "SELL_STOP"]

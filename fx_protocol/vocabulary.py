@@ -158,3 +158,49 @@ SAFETY_REASONS = frozenset(
         ReasonCode.REPLAYED,
     }
 )
+
+
+# Which status may follow which (``docs/protocol.md`` § Command state machine).
+# Forward only; a step may be skipped (an ACK can overtake a lost "sent" write),
+# but a final status never changes and "unknown" only resolves into a final one.
+_TRANSITIONS: dict[CommandStatus, frozenset[CommandStatus]] = {
+    CommandStatus.PENDING: frozenset(
+        {
+            CommandStatus.SENT,
+            CommandStatus.ACKNOWLEDGED,
+            CommandStatus.EXECUTED,
+            CommandStatus.REJECTED,
+            CommandStatus.EXPIRED,
+            CommandStatus.CANCELLED,
+            CommandStatus.UNKNOWN,
+        }
+    ),
+    CommandStatus.SENT: frozenset(
+        {
+            CommandStatus.ACKNOWLEDGED,
+            CommandStatus.EXECUTED,
+            CommandStatus.REJECTED,
+            CommandStatus.EXPIRED,
+            CommandStatus.UNKNOWN,
+        }
+    ),
+    CommandStatus.ACKNOWLEDGED: frozenset(
+        {CommandStatus.EXECUTED, CommandStatus.REJECTED, CommandStatus.UNKNOWN}
+    ),
+    CommandStatus.UNKNOWN: frozenset(
+        {CommandStatus.EXECUTED, CommandStatus.REJECTED, CommandStatus.EXPIRED}
+    ),
+    CommandStatus.EXECUTED: frozenset(),
+    CommandStatus.REJECTED: frozenset(),
+    CommandStatus.EXPIRED: frozenset(),
+    CommandStatus.CANCELLED: frozenset(),
+}
+
+
+def can_transition(old: CommandStatus, new: CommandStatus) -> bool:
+    """Whether a command in status ``old`` may move to ``new``.
+
+    Staying put is not a transition (``False``): callers treat a repeated
+    status, such as a resent ACK, as a no-op rather than an error.
+    """
+    return new in _TRANSITIONS[old]
