@@ -1,0 +1,357 @@
+"""``fx-brain``: serve the brain and manage its credentials (``docs/brain.md`` § CLI).
+
+Exit codes: 0 ok, 2 bad usage, 1 failure; one line on stderr, no traceback
+for user errors. Every subcommand takes ``--db`` and ``--config`` after its
+name and reads ``FX_BRAIN_DB`` / ``FX_BRAIN_*``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from brain_server.clock import now_ms, to_datetime
+from brain_server.settings import Settings, SettingsError, load_settings
+from brain_server.store import Store, StoreError
+
+
+class UsageError(Exception):
+    """Bad command-line usage: exit code 2."""
+
+
+class FailureError(Exception):
+    """The command could not do its job: exit code 1."""
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, help="SQLite database (env FX_BRAIN_DB)")
+    parser.add_argument("--config", type=Path, help="TOML settings file (env FX_BRAIN_CONFIG)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fx-brain",
+        description="The brain server: durable command queue, executor sessions, REST API.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the server (REST API, executor WebSocket, metrics)")
+    _common(serve)
+    serve.add_argument("--host", help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default 8080)")
+
+    executors = sub.add_parser("executors", help="register, list and revoke executors")
+    ex_sub = executors.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = ex_sub.add_parser("add", help="register an executor; prints its id and API key once")
+    add.add_argument("name")
+    add.add_argument("--json", action="store_true", help="print JSON {executorId, apiKey, name}")
+    _common(add)
+    lst = ex_sub.add_parser("list", help="list executors")
+    lst.add_argument("--json", action="store_true")
+    _common(lst)
+    revoke = ex_sub.add_parser("revoke", help="revoke an executor's API key")
+    revoke.add_argument("executor_id", metavar="ID")
+    _common(revoke)
+
+    tokens = sub.add_parser("tokens", help="API tokens for strategies and REST clients")
+    tok_sub = tokens.add_subparsers(dest="action", metavar="ACTION", required=True)
+    tadd = tok_sub.add_parser("add", help="create a token; prints it once")
+    tadd.add_argument("name")
+    tadd.add_argument("--json", action="store_true", help="print JSON {token, tokenId, name}")
+    _common(tadd)
+    tlist = tok_sub.add_parser("list", help="list tokens (never the secrets)")
+    tlist.add_argument("--json", action="store_true")
+    _common(tlist)
+    trevoke = tok_sub.add_parser("revoke", help="revoke a token by its id")
+    trevoke.add_argument("token_id", metavar="TOKEN_ID")
+    _common(trevoke)
+
+    admin = sub.add_parser("admin-password", help="set the web admin password")
+    admin.add_argument("--username", default="admin", help="admin user name (default admin)")
+    admin.add_argument("--password-env", metavar="VAR", help="read the password from this variable")
+    _common(admin)
+
+    hooks = sub.add_parser("webhooks", help="TradingView-style webhooks")
+    hook_sub = hooks.add_subparsers(dest="action", metavar="ACTION", required=True)
+    hadd = hook_sub.add_parser("add", help="create a webhook for an executor; prints its URL path")
+    hadd.add_argument("name")
+    hadd.add_argument("--executor", required=True, metavar="ID", help="executor the alerts go to")
+    hadd.add_argument("--json", action="store_true")
+    _common(hadd)
+    hlist = hook_sub.add_parser("list", help="list webhooks (never the secrets)")
+    hlist.add_argument("--json", action="store_true")
+    _common(hlist)
+    return parser
+
+
+def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    try:
+        return load_settings(config=args.config, overrides={"db": args.db, **overrides})
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _store(settings: Settings) -> Store:
+    try:
+        return Store(settings.db, settings.sqlite_synchronous)
+    except Exception as exc:  # sqlite3.Error, OSError: a path we cannot use
+        raise FailureError(f"cannot open database {settings.db}: {exc}") from None
+
+
+def _print(data: Any, as_json: bool, text: str) -> None:
+    print(json.dumps(data) if as_json else text)
+
+
+def _iso(ms: int | None) -> str:
+    return "-" if ms is None else to_datetime(ms).isoformat(timespec="seconds")
+
+
+def cmd_executors(args: argparse.Namespace) -> None:
+    store = _store(_settings(args))
+    try:
+        if args.action == "add":
+            executor_id, api_key = store.add_executor(args.name, now_ms())
+            _print(
+                {"executorId": executor_id, "apiKey": api_key, "name": args.name},
+                args.json,
+                f"executor id: {executor_id}\napi key:     {api_key}\n"
+                "(the key is shown once; the brain keeps only its hash)",
+            )
+        elif args.action == "list":
+            rows = store.list_executors()
+            data = [
+                {
+                    "executorId": r.id,
+                    "name": r.name,
+                    "online": r.online,
+                    "revoked": r.revoked_ms is not None,
+                    "createdAt": _iso(r.created_ms),
+                }
+                for r in rows
+            ]
+            text = "\n".join(
+                f"{d['executorId']}  {d['name']}"
+                f"{'  (revoked)' if d['revoked'] else ''}{'  online' if d['online'] else ''}"
+                for d in data
+            )
+            _print(data, args.json, text or "no executors")
+        elif args.action == "revoke":
+            if not store.revoke_executor(args.executor_id, now_ms()):
+                raise FailureError(f"no active executor {args.executor_id!r}")
+            print(f"revoked {args.executor_id}")
+    finally:
+        store.close()
+
+
+def cmd_tokens(args: argparse.Namespace) -> None:
+    store = _store(_settings(args))
+    try:
+        if args.action == "add":
+            token = store.add_token(args.name, now_ms())
+            token_id = token.split("_")[1]
+            _print(
+                {"token": token, "tokenId": token_id, "name": args.name},
+                args.json,
+                f"token: {token}\n(shown once; use it as Authorization: Bearer <token>)",
+            )
+        elif args.action == "list":
+            rows = store.list_tokens()
+            data = [
+                {
+                    "tokenId": r["id"],
+                    "name": r["name"],
+                    "createdAt": _iso(r["created_ms"]),
+                    "revoked": r["revoked_ms"] is not None,
+                }
+                for r in rows
+            ]
+            text = "\n".join(
+                f"{d['tokenId']}  {d['name']}{'  (revoked)' if d['revoked'] else ''}" for d in data
+            )
+            _print(data, args.json, text or "no tokens")
+        elif args.action == "revoke":
+            if not store.revoke_token(args.token_id, now_ms()):
+                raise FailureError(f"no active token {args.token_id!r}")
+            print(f"revoked {args.token_id}")
+    finally:
+        store.close()
+
+
+def cmd_admin_password(args: argparse.Namespace) -> None:
+    from brain_server.credentials import hash_password
+
+    settings = _settings(args)
+    if args.password_env:
+        password = os.environ.get(args.password_env)
+        if not password:
+            raise UsageError(f"environment variable {args.password_env} is not set or empty")
+    else:
+        if not sys.stdin.isatty():
+            raise UsageError("no terminal to prompt on; use --password-env VAR")
+        password = getpass.getpass("new admin password: ")
+        if password != getpass.getpass("again: "):
+            raise UsageError("the passwords differ")
+    if len(password) < 8:
+        raise UsageError("the password must have at least 8 characters")
+    store = _store(settings)
+    try:
+        store.set_admin_password(args.username, hash_password(password), now_ms())
+    finally:
+        store.close()
+    print(f"admin password set for {args.username}")
+
+
+def cmd_webhooks(args: argparse.Namespace) -> None:
+    store = _store(_settings(args))
+    try:
+        if args.action == "add":
+            try:
+                webhook_id, secret = store.add_webhook(args.name, args.executor, now_ms())
+            except StoreError as exc:
+                raise FailureError(exc.message) from None
+            path = f"/api/v1/webhooks/tradingview/{secret}"
+            _print(
+                {
+                    "webhookId": webhook_id,
+                    "name": args.name,
+                    "executorId": args.executor,
+                    "path": path,
+                },
+                args.json,
+                f"webhook {webhook_id} -> executor {args.executor}\nPOST {path}\n"
+                "(the secret in the path is shown once)",
+            )
+        else:
+            rows = store.list_webhooks()
+            data = [
+                {
+                    "webhookId": r["id"],
+                    "name": r["name"],
+                    "executorId": r["executor_id"],
+                    "revoked": r["revoked_ms"] is not None,
+                }
+                for r in rows
+            ]
+            text = "\n".join(f"{d['webhookId']}  {d['name']} -> {d['executorId']}" for d in data)
+            _print(data, args.json, text or "no webhooks")
+    finally:
+        store.close()
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    settings = _settings(args, host=args.host, port=args.port)
+    serve(settings)
+
+
+def serve(settings: Settings) -> None:
+    """Run until SIGTERM/SIGINT; prints ``fx-brain ready http://HOST:PORT`` once listening."""
+    import uvicorn
+    from loguru import logger
+
+    from brain_server.app import create_app
+
+    logger.remove()
+    logger.add(sys.stderr, level=settings.log_level.upper())
+    try:
+        store = Store(settings.db, settings.sqlite_synchronous)
+    except Exception as exc:
+        raise FailureError(f"cannot open database {settings.db}: {exc}") from None
+    app = create_app(settings, store=store, extra_routes=_admin_routes())
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        ws="websockets-sansio",
+        ws_max_size=settings.max_ws_message_bytes,
+        ws_ping_interval=None,  # the brain protocol has its own heartbeats
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+
+    async def run() -> None:
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                break
+            await asyncio.sleep(0.02)
+        if server.started:
+            print(
+                f"fx-brain ready http://{settings.host}:{_bound_port(server, settings)}", flush=True
+            )
+        await task
+
+    asyncio.run(run())
+    if not server.started:
+        raise FailureError(f"could not listen on {settings.host}:{settings.port}")
+
+
+def _bound_port(server: Any, settings: Settings) -> int:
+    for srv in getattr(server, "servers", []):
+        for sock in srv.sockets:
+            return int(sock.getsockname()[1])
+    return settings.port
+
+
+def _admin_routes() -> list[Any]:
+    """The web admin, when its package is present (brain_server/admin/, mounted at /admin)."""
+    try:
+        from brain_server.admin import admin_routes  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return []
+    return list(admin_routes())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if args.version:
+        from brain_server import __version__
+
+        print(__version__)
+        return 0
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    handlers = {
+        "serve": cmd_serve,
+        "executors": cmd_executors,
+        "tokens": cmd_tokens,
+        "admin-password": cmd_admin_password,
+        "webhooks": cmd_webhooks,
+    }
+    if args.command != "serve":
+        from loguru import logger
+
+        logger.remove()
+        logger.add(sys.stderr, level="WARNING")
+    # uvicorn handles SIGINT/SIGTERM itself; elsewhere Ctrl-C ends quietly.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        handlers[args.command](args)
+    except UsageError as exc:
+        print(f"fx-brain: {exc}", file=sys.stderr)
+        return 2
+    except FailureError as exc:
+        print(f"fx-brain: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
