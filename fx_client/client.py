@@ -131,7 +131,7 @@ class BrainClient:
     async def get(self, command_id: str) -> CommandView:
         return await self._request("GET", f"/api/v1/commands/{command_id}", CommandView)
 
-    async def list(
+    async def commands(
         self,
         executor_id: str | None = None,
         status: CommandStatus | str | None = None,

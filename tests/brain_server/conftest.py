@@ -8,7 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
+from loguru import logger
 
+from brain_server.store import Store
 from tests.brain_server.fake_executor import FakeExecutor
 from tests.brain_server.server import ServerThread, provision, test_settings
 
@@ -45,6 +47,10 @@ class Brain:
         executor_id, key = self.executors[index]
         return FakeExecutor(self.server.ws_url, executor_id, key, seq=seq)
 
+    def read_store(self) -> Store:
+        """A second connection for assertions (the server's own belongs to its thread)."""
+        return Store(self.db)
+
     def restart(self) -> None:
         self.server.stop()
         self.server = ServerThread(self.settings)
@@ -52,6 +58,16 @@ class Brain:
 
     def stop(self) -> None:
         self.server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_errors_logged() -> Iterator[list[str]]:
+    """Fail a test when the brain logs an error it did not expect (house rule 9)."""
+    errors: list[str] = []
+    sink = logger.add(lambda m: errors.append(str(m)), level="ERROR")
+    yield errors
+    logger.remove(sink)
+    assert not errors, "errors logged:\n" + "".join(errors)
 
 
 @pytest.fixture
