@@ -29,7 +29,7 @@ def configure(log_dir: Path, level: str, secrets: tuple[str, ...] = ()) -> Path:
 
     logger.remove()
     fmt = "{time:YYYY-MM-DD HH:mm:ss.SSS} {level: <7} {name}: {message}"
-    logger.add(sys.stderr, level=level, format=fmt, filter=scrub, backtrace=False)
+    logger.add(sys.stderr, level=level, format=fmt, filter=scrub, backtrace=False, diagnose=False)
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "executor.log"
     logger.add(
@@ -42,5 +42,6 @@ def configure(log_dir: Path, level: str, secrets: tuple[str, ...] = ()) -> Path:
         encoding="utf-8",
         enqueue=False,
         backtrace=False,
+        diagnose=False,
     )
     return path

@@ -421,7 +421,6 @@ class Runtime:
         return SafetyContext(
             now=now,
             trading_state=self.trading.state,
-            reducing_reason=self.trading.reducing_reason,
             reconciled=self.reconciled,
             terminal_available=self.terminal_available,
             known_command=known,

@@ -106,6 +106,7 @@ class Program:
                     if proc is self.proc:
                         self.lines.append(line.rstrip("\n"))
                     self._cond.notify_all()
+        proc.stdout.close()
         with self._cond:
             self._cond.notify_all()
 

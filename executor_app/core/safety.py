@@ -4,9 +4,13 @@ Checks run cheapest first and stop at the first denial (``docs/executor.md``
 § Safety checks)::
 
     expiry → duplicate → validation → terminal available → reconciled
-    → trading state → symbol allowed → volume per order → volume per symbol
-    → open positions → rate → daily loss → stop loss required
+    → halted → daily loss → reducing → symbol allowed → volume per order
+    → volume per symbol → open positions → rate → stop loss required
     → price deviation → spread
+
+The daily loss is checked against current equity (DAILY_LOSS_LIMIT); once the
+trading state has latched REDUCING, commands get TRADING_REDUCING even if
+equity recovers within the day.
 
 Closing, modifying and cancelling never add risk, so after the first five
 checks they are always allowed. A denial is data (:class:`Verdict`) carrying
@@ -52,8 +56,6 @@ class SafetyContext(msgspec.Struct, frozen=True, kw_only=True):
 
     now: datetime
     trading_state: TradingState
-    #: why the state is REDUCING (DAILY_LOSS_LIMIT or TRADING_REDUCING)
-    reducing_reason: ReasonCode = ReasonCode.TRADING_REDUCING
     reconciled: bool
     terminal_available: bool
     #: the command id is already in the journal
@@ -119,8 +121,15 @@ def check(signal: TradeSignal, limits: Limits, ctx: SafetyContext) -> Verdict:
         return _deny(ReasonCode.NOT_RECONCILED, "start-up reconciliation has not completed")
     if ctx.trading_state is TradingState.HALTED:
         return _deny(ReasonCode.TRADING_HALTED, "trading is halted: no new risk")
+    loss = daily_loss(ctx.equity, ctx.day_start_equity)
+    if limits.daily_loss_limit and loss >= limits.daily_loss_limit:
+        return _deny(
+            ReasonCode.DAILY_LOSS_LIMIT,
+            f"daily loss {loss:.2f} reached daily_loss_limit {limits.daily_loss_limit:.2f}",
+        )
     if ctx.trading_state is TradingState.REDUCING:
-        return _deny(ctx.reducing_reason, "trading is reducing: only closes and cancels")
+        # Latched by the daily loss (or later rules) even if equity has since recovered.
+        return _deny(ReasonCode.TRADING_REDUCING, "trading is reducing: only closes and cancels")
     return _check_risk(signal, limits, ctx)
 
 
@@ -158,12 +167,6 @@ def _check_risk(signal: TradeSignal, limits: Limits, ctx: SafetyContext) -> Verd
             ReasonCode.RATE_LIMIT,
             f"{ctx.recent_orders} orders in the last minute, max_orders_per_minute is "
             f"{limits.max_orders_per_minute}",
-        )
-    loss = daily_loss(ctx.equity, ctx.day_start_equity)
-    if limits.daily_loss_limit and loss >= limits.daily_loss_limit:
-        return _deny(
-            ReasonCode.DAILY_LOSS_LIMIT,
-            f"daily loss {loss:.2f} reached daily_loss_limit {limits.daily_loss_limit:.2f}",
         )
     if limits.require_stop_loss and command.stop_loss is None:
         return _deny(ReasonCode.STOP_LOSS_REQUIRED, "a stopLoss is required", "$.command.stopLoss")

@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 import msgspec
 
 from executor_app.core.limits import Limits
-from fx_protocol.vocabulary import ReasonCode, TradingState
+from fx_protocol.vocabulary import TradingState
 
 
 class Latches(msgspec.Struct, kw_only=True):
@@ -81,12 +81,6 @@ class TradingStateMachine:
     @property
     def reason(self) -> str:
         return self.latches.reason if self.state is not TradingState.ACTIVE else ""
-
-    @property
-    def reducing_reason(self) -> ReasonCode:
-        if self.latches.daily_loss:
-            return ReasonCode.DAILY_LOSS_LIMIT
-        return ReasonCode.TRADING_REDUCING
 
     def record(self) -> Latches:
         return msgspec.structs.replace(self.latches)

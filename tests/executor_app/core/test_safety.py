@@ -82,7 +82,7 @@ def test_plain_market_order_is_allowed() -> None:
         (signal(), ctx(trading_state=TradingState.REDUCING), ReasonCode.TRADING_REDUCING, None),
         (
             signal(),
-            ctx(trading_state=TradingState.REDUCING, reducing_reason=ReasonCode.DAILY_LOSS_LIMIT),
+            ctx(trading_state=TradingState.REDUCING, equity=9_000.0),
             ReasonCode.DAILY_LOSS_LIMIT,
             None,
         ),

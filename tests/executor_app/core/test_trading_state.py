@@ -9,7 +9,7 @@ import msgspec
 
 from executor_app.core.limits import Limits
 from executor_app.core.trading_state import TradingStateMachine, trading_day
-from fx_protocol.vocabulary import ReasonCode, TradingState
+from fx_protocol.vocabulary import TradingState
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -68,7 +68,6 @@ def test_daily_loss_moves_to_reducing_until_next_day() -> None:
     assert not sm.on_equity(NOW, 9_950.0).changed
     assert sm.on_equity(NOW, 9_900.0).changed
     assert sm.state is TradingState.REDUCING
-    assert sm.reducing_reason is ReasonCode.DAILY_LOSS_LIMIT
     # Recovery within the day does not unlatch.
     sm.on_equity(NOW, 10_500.0)
     assert sm.state is TradingState.REDUCING
