@@ -75,9 +75,8 @@ void WriteErrorReply(JsonWriter &w,const string requestId,const string code,cons
    w.KeyStr(FLD_REQUEST_ID,requestId);
    w.KeyStr(FLD_CODE,code);
    w.KeyStr(FLD_MESSAGE,message);
-   if(field=="")
-      w.KeyNull(FLD_FIELD);
-   else
+   // absent when there is none, as msgspec omits a None default
+   if(field!="")
       w.KeyStr(FLD_FIELD,field);
    w.EndObject();
   }

@@ -851,8 +851,8 @@ void FxTrading::RecoverInterrupted(const string commandId,TradeResult &r)
    datetime from=to-RECOVERY_HISTORY_DAYS*86400;
    if(HistorySelect(from,to))
      {
-      int deals=HistoryDealsTotal();
-      for(int i=deals-1; i>=0; i--)
+      int inHistory=HistoryDealsTotal();
+      for(int i=inHistory-1; i>=0; i--)
         {
          ulong deal=HistoryDealGetTicket(i);
          if(deal==0 || HistoryDealGetString(deal,DEAL_COMMENT)!=commandId)
@@ -884,8 +884,8 @@ void FxTrading::RecoverInterrupted(const string commandId,TradeResult &r)
       return;
      }
    //--- an order that reached the server and ended without a fill
-   int historyOrders=HistoryOrdersTotal();
-   for(int i=historyOrders-1; i>=0; i--)
+   int pastTotal=HistoryOrdersTotal();
+   for(int i=pastTotal-1; i>=0; i--)
      {
       ulong ticket=HistoryOrderGetTicket(i);
       if(ticket==0 || HistoryOrderGetString(ticket,ORDER_COMMENT)!=commandId)
