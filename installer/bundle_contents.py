@@ -52,6 +52,7 @@ OTHER_EXCLUDES = [
     "tkinter", "matplotlib", "numpy", "PIL", "pytest", "IPython",
     "PyQt5", "PyQt6", "PySide2",  # qasync probes for these
     "brain_server", "mt5_simulator", "fx_demo", "litestar", "uvicorn",
+    "yaml",  # only msgspec.yaml would use it, and only when called
 ]  # fmt: skip
 
 EXCLUDES = QT_EXCLUDES + OTHER_EXCLUDES
