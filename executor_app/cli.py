@@ -57,21 +57,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = load_settings(args.config)
-        key = api_key(settings, headless=args.headless)
+        if not args.headless:
+            # The GUI reads the API key itself: without one it opens its settings dialog.
+            return run_gui(settings, args.config)
+        key = api_key(settings, headless=True)
     except ConfigError as exc:
         return fail(str(exc), 2)
-    if not args.headless:
-        return run_gui(settings, key)
     return run_headless(settings, key)
 
 
-def run_gui(settings: Settings, key: str) -> int:
+def run_gui(settings: Settings, config_path: Path | None) -> int:
     try:
-        from executor_app import gui  # type: ignore[attr-defined]
+        from executor_app import gui
     except ImportError:
         return fail("the tray GUI is not available in this build; use --headless", 1)
     try:
-        return int(gui.main(settings, key))
+        return int(gui.main(settings, config_path))
     except RuntimeError as exc:  # e.g. no display
         return fail(f"cannot start the GUI ({exc}); use --headless", 1)
 

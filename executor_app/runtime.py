@@ -706,10 +706,6 @@ class Runtime:
         try:
             delay = 0.2
             while not await self._resolve_once(command_id, command, expires_at, local):
-                row = self._j().command(command_id)
-                if row is not None and row.status == CommandStatus.UNKNOWN.value:
-                    # _execute already spawned a resolver for the new timeout.
-                    return
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         finally:

@@ -170,6 +170,73 @@ def _signal_group(proc: subprocess.Popen[str], sig: signal.Signals) -> None:
         os.killpg(proc.pid, sig)
 
 
+class TcpProxy:
+    """A loopback TCP relay whose connections can be cut, to drop the network on purpose."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(16)
+        self.port = int(self._server.getsockname()[1])
+        self._lock = threading.Lock()
+        self._open: list[socket.socket] = []
+        self._refusing = False
+        self._closed = False
+        threading.Thread(target=self._accept, name="proxy-accept", daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            if self._refusing:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            except OSError:
+                client.close()
+                continue
+            for sock in (client, upstream):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with self._lock:
+                self._open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cut(self, refuse: bool = True) -> None:
+        """Drop every relayed connection; with ``refuse``, new ones too until :meth:`restore`."""
+        self._refusing = refuse
+        with self._lock:
+            sockets, self._open = self._open, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def restore(self) -> None:
+        self._refusing = False
+
+    def close(self) -> None:
+        self._closed = True
+        self.cut()
+        self._server.close()
+
+
 class Stack:
     """Brain + simulated terminal + executor on loopback, in a temporary directory."""
 
@@ -181,6 +248,7 @@ class Stack:
         sim_args: Iterable[str] = (),
         root: Path | None = None,
         keep: bool = False,
+        proxy_brain: bool = False,
     ) -> None:
         self._own_root = root is None
         self.root = Path(tempfile.mkdtemp(prefix="fx-stack-")) if root is None else root
@@ -188,7 +256,10 @@ class Stack:
         self.keep = keep
         self.brain_port = free_port()
         self.brain_http = f"http://127.0.0.1:{self.brain_port}"
-        self.brain_ws = f"ws://127.0.0.1:{self.brain_port}/ws/executor"
+        #: with ``proxy_brain``, the executor reaches the brain through a cuttable relay
+        self.proxy = TcpProxy(self.brain_port) if proxy_brain else None
+        ws_port = self.proxy.port if self.proxy else self.brain_port
+        self.brain_ws = f"ws://127.0.0.1:{ws_port}/ws/executor"
         self.brain_db = self.root / "brain" / "brain.sqlite3"
         self.command_endpoint = f"tcp://127.0.0.1:{free_port()}"
         self.events_endpoint = f"tcp://127.0.0.1:{free_port()}"
@@ -335,6 +406,8 @@ class Stack:
             program = self.programs.get(name)
             if program is not None:
                 program.stop()
+        if self.proxy is not None:
+            self.proxy.close()
         if self._own_root and not self.keep:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -418,8 +491,15 @@ class Stack:
         data = json.loads(done.stdout)
         return list(data["deals"] if isinstance(data, dict) else data)
 
-    def sim_control(self, **fields: Any) -> dict[str, Any]:
-        """Send one SIM_CONTROL request (faults, quotes) to the simulator and return its reply."""
+    def sim_control(self, wait: bool = True, **fields: Any) -> dict[str, Any]:
+        """Send one SIM_CONTROL request (faults, quotes) to the simulator and return its reply.
+
+        ``wait=False`` does not wait for the reply (a reply delay applies to it too).
+        """
+        return self.terminal_request("SIM_CONTROL", wait=wait, **fields)
+
+    def terminal_request(self, kind: str, wait: bool = True, **fields: Any) -> dict[str, Any]:
+        """One request straight to the simulator's ROUTER (e.g. GET_POSITIONS), its reply."""
         import zmq
 
         context = zmq.Context.instance()
@@ -427,10 +507,14 @@ class Stack:
         dealer.setsockopt(zmq.LINGER, 0)
         dealer.connect(self.command_endpoint)
         try:
-            body = {"type": "SIM_CONTROL", "requestId": f"stack-{time.monotonic_ns()}", **fields}
+            body = {"type": kind, "requestId": f"stack-{time.monotonic_ns()}", **fields}
             dealer.send(json.dumps(body).encode())
+            if not wait:
+                # Let the frame leave before the socket closes (LINGER 0 would drop it).
+                dealer.poll(200)
+                return {}
             if not dealer.poll(10_000):
-                raise StackError("no reply to SIM_CONTROL")
+                raise StackError(f"no reply to {kind}")
             return dict(json.loads(dealer.recv_multipart()[-1]))
         finally:
             dealer.close()
