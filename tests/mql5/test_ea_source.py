@@ -62,15 +62,14 @@ def test_every_schema_message_and_field_is_handled() -> None:
 
 
 def test_every_request_type_has_a_dispatch_branch() -> None:
-    """The dispatcher compares the type against every request tag of the schema."""
-    dispatcher = body_after(
-        _source("Requests.mqh"), _source("Requests.mqh").text.index("schema: TerminalRequest")
-    )
+    """The EA's request handler branches on every request tag of the schema."""
+    handle = function_body(_source("Requests.mqh"), r"void\s+FxRequests::Handle\s*\([^)]*\)\s*\{")
+    assert handle is not None
     tags = [ref["$ref"].rsplit("/", 1)[-1] for ref in SCHEMA["TerminalRequest"]["anyOf"]]
     constants = {v: k for k, v in protocol_constants(SOURCES).items()}
     for name in tags:
         tag = SCHEMA[name]["properties"]["type"]["enum"][0]
-        assert re.search(rf"type=={constants[tag]}\b", dispatcher), tag
+        assert re.search(rf"type=={constants[tag]}\b", handle), tag
 
 
 def test_protocol_constants_match_the_schema_and_are_used() -> None:
@@ -97,7 +96,7 @@ def test_coverage_check_fails_when_a_field_is_dropped(tmp_path: Path) -> None:
 
 def test_coverage_check_fails_when_a_request_is_not_dispatched(tmp_path: Path) -> None:
     """A request tag the dispatcher never checks is reported."""
-    broken = _broken_copy(tmp_path, "Requests.mqh", "if(type==MSG_GET_DEALS)", "if(false)")
+    broken = _broken_copy(tmp_path, "RequestFields.mqh", "&& type!=MSG_GET_DEALS", "")
     problems = schema_coverage_problems(broken, SCHEMA)
     assert any("GetDeals" in p and "dispatcher" in p for p in problems), problems
 
@@ -247,7 +246,7 @@ def test_by_reference_check_fails(tmp_path: Path) -> None:
     """A struct parameter without & is reported."""
     broken = _broken_copy(
         tmp_path,
-        "Trading.mqh",
+        "Outcome.mqh",
         "void WriteCloseItem(JsonWriter &w,const CloseItem &item)",
         "void WriteCloseItem(JsonWriter &w,const CloseItem item)",
     )
@@ -329,8 +328,8 @@ def test_sockets_close_with_linger_zero() -> None:
 
 def test_ledger_is_written_before_trading_and_before_replying() -> None:
     """TRADE: lookup, pending record, OrderSend, outcome record, then the reply - in that order."""
-    requests = _source("Requests.mqh")
-    trade = body_after(requests, requests.text.index("// schema: Trade\n"))
+    trade = function_body(_source("Requests.mqh"), r"void\s+FxRequests::Trade\s*\([^)]*\)\s*\{")
+    assert trade is not None
     order = [
         "m_ledger.Lookup(",
         "m_ledger.Begin(",

@@ -186,6 +186,11 @@
 #define ECODE_UNKNOWN_TICKET   "UNKNOWN_TICKET"
 #define ECODE_INTERNAL        "INTERNAL"
 
+//--- decimals written for numbers on the wire (trailing zeros are dropped)
+#define MONEY_DIGITS  2
+#define VOLUME_DIGITS 8
+#define PRICE_DIGITS  8
+
 //--- requestId of an ERROR reply to a request whose id could not be read
 #define UNREADABLE_REQUEST_ID "?"
 

@@ -24,6 +24,7 @@
 #include <Zmq/Zmq.mqh>
 #include "Protocol.mqh"
 #include "Json.mqh"
+#include "Replies.mqh"
 
 //--- how long OnInit keeps trying a port that a previous run is still releasing
 #define BIND_ATTEMPTS      20
@@ -64,21 +65,6 @@ int Utf8Bytes(const string text,uchar &out[])
       n--;
    ArrayResize(out,n);
    return(n);
-  }
-//+------------------------------------------------------------------+
-// schema: ErrorReply
-void WriteErrorReply(JsonWriter &w,const string requestId,const string code,const string message,const string field)
-  {
-   w.Reset();
-   w.BeginObject();
-   w.KeyStr(FLD_TYPE,MSG_ERROR);
-   w.KeyStr(FLD_REQUEST_ID,requestId);
-   w.KeyStr(FLD_CODE,code);
-   w.KeyStr(FLD_MESSAGE,message);
-   // absent when there is none, as msgspec omits a None default
-   if(field!="")
-      w.KeyStr(FLD_FIELD,field);
-   w.EndObject();
   }
 //+------------------------------------------------------------------+
 //| What the server hands each request body to                        |

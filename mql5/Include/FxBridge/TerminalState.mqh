@@ -13,10 +13,6 @@
 #include "Json.mqh"
 #include "Clock.mqh"
 
-#define MONEY_DIGITS  2
-#define VOLUME_DIGITS 8
-#define PRICE_DIGITS  8
-
 //+------------------------------------------------------------------+
 //| ENUM_ACCOUNT_MARGIN_MODE as the protocol's two words: only retail |
 //| hedging keeps several positions per symbol.                      |
