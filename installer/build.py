@@ -134,6 +134,14 @@ def build_bundle(dist: Path, work: Path) -> Path:
     return bundle
 
 
+def sign_programs(bundle: Path, sign_command: str) -> list[Path]:
+    """Run the signing command on the bundle's two programs (before NSIS packs them)."""
+    programs = [bundle / _exe(APP), bundle / _exe(f"{APP}-console")]
+    for program in programs:
+        _run_shell(sign_command.replace("{file}", str(program)), f"signing {program.name}")
+    return programs
+
+
 def find_makensis(explicit: str | None = None) -> str:
     if explicit:
         return explicit
@@ -165,6 +173,7 @@ def build_installer(
     *,
     makensis: str | None = None,
     compress: bool = True,
+    sign_command: str | None = None,
 ) -> Path:
     """makensis on fx-executor.nsi with the bundle as payload; returns the setup .exe."""
     out = dist / f"{APP}-{version}-setup.exe"
@@ -183,6 +192,9 @@ def build_installer(
     command += [f"-D{key}={value}" for key, value in defines.items()]
     if not compress:
         command.append("-DNO_COMPRESSION")
+    if sign_command:
+        # makensis runs it on the uninstaller and on the finished setup .exe (%1 = the file).
+        command.append("-DSIGN_COMMAND=" + sign_command.replace("{file}", "%1"))
     command.append(str(NSI))
     _run(command, "makensis")
     if not out.is_file():
@@ -199,6 +211,14 @@ def _run(command: list[str], step: str) -> None:
         result = subprocess.run(command, cwd=ROOT, check=False)
     except OSError as exc:
         raise BuildError(f"{step} could not start: {exc}") from exc
+    if result.returncode != 0:
+        raise BuildError(f"{step} failed with exit code {result.returncode} (output above)")
+
+
+def _run_shell(command: str, step: str) -> None:
+    # A signing command is the builder's own command line (signtool with its options),
+    # so it runs through the shell as written.
+    result = subprocess.run(command, shell=True, cwd=ROOT, check=False)
     if result.returncode != 0:
         raise BuildError(f"{step} failed with exit code {result.returncode} (output above)")
 
@@ -226,7 +246,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="store the payload uncompressed: a large installer, built in seconds (tests)",
     )
+    parser.add_argument(
+        "--sign-command",
+        default=os.environ.get("FX_SIGN_COMMAND") or None,
+        help='sign each program and the installer with this shell command, "{file}" standing '
+        "for the file (default: $FX_SIGN_COMMAND; see installer/README.md)",
+    )
     args = parser.parse_args(argv)
+    if args.sign_command is not None and "{file}" not in args.sign_command:
+        parser.error("--sign-command must contain {file}")
     try:
         version = project_version()
         write_version_info(version)
@@ -239,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
             bundle = build_bundle(args.dist, args.work)
         elif not bundle.is_dir():
             raise BuildError(f"--skip-bundle: {bundle} does not exist")
+        if args.sign_command:
+            sign_programs(bundle, args.sign_command)
         print(f"bundle: {bundle}")
         if not args.no_installer:
             setup = build_installer(
@@ -248,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
                 version,
                 makensis=args.makensis,
                 compress=not args.no_compression,
+                sign_command=args.sign_command,
             )
             print(f"installer: {setup}")
     except BuildError as exc:

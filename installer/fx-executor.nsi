@@ -8,6 +8,7 @@
 ;   OUTFILE         path of the setup .exe to write
 ;   UNINSTALL_LIST  an .nsh with the Delete/RMDir lines for exactly the bundle's top-level entries
 ;   NO_COMPRESSION (optional) store the payload uncompressed, for quick test builds
+;   SIGN_COMMAND   (optional) a command signing %1; run on the uninstaller and on the setup .exe
 ;
 ; Command line (silent use, also what tests/installer/ drives under wine):
 ;   setup.exe /S [/CurrentUser | /AllUsers] [/AUTOSTART] [/D=C:\path\without\quotes]
@@ -21,6 +22,12 @@ ManifestDPIAware true
   SetCompress off
 !else
   SetCompressor /SOLID lzma
+!endif
+
+!ifdef SIGN_COMMAND
+  ; The uninstaller is written inside the installer, so it is signed while makensis builds.
+  !uninstfinalize `${SIGN_COMMAND}`
+  !finalize `${SIGN_COMMAND}`
 !endif
 
 !define APP "fx-executor"

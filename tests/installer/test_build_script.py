@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -148,3 +149,51 @@ def test_only_qt_translations_are_dropped() -> None:
     assert not CONTENTS.keep_data("PySide6\\translations\\qt_fr.qm")
     assert CONTENTS.keep_data("PySide6/Qt/plugins/platforms/libqxcb.so")
     assert CONTENTS.keep_data("assets/png/trading-16.png")
+
+
+def test_installer_build_signs_programs_uninstaller_and_setup(tmp_path: Path) -> None:
+    """--sign-command runs on both programs, the uninstaller and the finished setup .exe."""
+    if shutil.which("makensis") is None:
+        pytest.fail("makensis not found (Debian package nsis, installed by .ci/run)")
+    bundle = tmp_path / "dist" / "fx-executor"
+    (bundle / "_internal").mkdir(parents=True)
+    (bundle / "_internal" / "library.bin").write_bytes(b"\0" * 1024)
+    for program in ("fx-executor", "fx-executor-console"):
+        (bundle / BUILD._exe(program)).write_bytes(b"MZ stand-in program")
+    signed = tmp_path / "signed.txt"
+    recorder = tmp_path / "sign.py"
+    recorder.write_text(
+        "import sys\n"
+        f"with open({str(signed)!r}, 'a', encoding='utf-8') as log:\n"
+        "    log.write(sys.argv[1] + '\\n')\n",
+        encoding="utf-8",
+    )
+    folders = ["--dist", str(tmp_path / "dist"), "--work", str(tmp_path / "work")]
+    sign = ["--sign-command", f'"{sys.executable}" "{recorder}" "{{file}}"']
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "installer" / "build.py"), "--skip-bundle", *folders, *sign],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    names = [Path(line).name for line in signed.read_text(encoding="utf-8").splitlines()]
+    setup = f"fx-executor-{BUILD.project_version()}-setup.exe"
+    assert names[:2] == [BUILD._exe("fx-executor"), BUILD._exe("fx-executor-console")]
+    assert len(names) == 4  # then the uninstaller (a temporary name) and the setup .exe
+    assert names[3] == setup
+    assert (tmp_path / "dist" / setup).is_file()
+
+
+def test_sign_command_without_file_placeholder_is_bad_usage() -> None:
+    """A signing command that does not say where the file goes is refused with exit 2."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "installer" / "build.py"), "--sign-command", "signtool"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "{file}" in done.stderr
