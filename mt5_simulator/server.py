@@ -39,6 +39,7 @@ expirations (``docs/simulator.md``).
 from __future__ import annotations
 
 import heapq
+import itertools
 import os
 import random
 import secrets
@@ -98,6 +99,7 @@ from mt5_simulator.engine.book import Changeset, PendingOrder
 from mt5_simulator.engine.conditions import Conditions
 from mt5_simulator.engine.market import RandomWalk, ReplayError, ReplayTick, parse_replay
 from mt5_simulator.engine.symbols import default_instruments
+from mt5_simulator.engine.trading import TradingEngine
 from mt5_simulator.settings import SettingsError, SimulatorSettings
 from mt5_simulator.store import Store
 
@@ -106,7 +108,7 @@ __all__ = ["CRASH_EXIT_CODE", "SimulatedTerminal", "check_endpoint"]
 #: exit status of an injected crash (the contract's generic failure code)
 CRASH_EXIT_CODE = 1
 _MAX_POLL_MS = 50
-_MAX_TICK_BATCH = 2048
+_MAX_TICK_BATCH = 128  # small, so requests wait at most ~128 ticks behind a burst
 _MAX_REQUEST_BATCH = 256
 _QUOTE_SAVE_S = 5.0
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
@@ -230,8 +232,6 @@ class SimulatedTerminal:
                 )
         instruments = {name: default_instruments()[name] for name in s.symbols}
         self._rng = random.Random(s.seed)
-        from mt5_simulator.engine.trading import TradingEngine
-
         self.engine = TradingEngine(
             instruments,
             account,
@@ -261,6 +261,7 @@ class SimulatedTerminal:
         self._last_tick_msc = 0
         self._trades_done = 0
         self._delayed: list[tuple[float, int, bytes, bytes]] = []
+        self._tiebreak = itertools.count()  # keeps equal-time delayed replies in order
         ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
         router = ctx.socket(zmq.ROUTER)
         pub = ctx.socket(zmq.PUB)
@@ -425,14 +426,10 @@ class SimulatedTerminal:
         delay = self._faults.reply_delay_ms
         if delay > 0:
             due = time.monotonic() + delay / 1000.0
-            heapq.heappush(self._delayed, (due, self._seq_tiebreak(), identity, data))
+            heapq.heappush(self._delayed, (due, next(self._tiebreak), identity, data))
             return
         assert self._router is not None
         self._router.send_multipart([identity, data])
-
-    def _seq_tiebreak(self) -> int:
-        self._tiebreak = getattr(self, "_tiebreak", 0) + 1
-        return self._tiebreak
 
     def _flush_delayed(self, mono: float) -> None:
         assert self._router is not None
