@@ -27,7 +27,8 @@ asks the loop to finish, saves the last quotes and closes everything.
 ``serve_forever()`` runs the same loop in the calling thread (the CLI does).
 ``control(**fields)`` sends one ``SIM_CONTROL`` request (field names in
 snake_case, see :mod:`mt5_simulator.control`) and returns the reply.
-``instance`` is this run's random instance id, as in every event.
+``instance`` is this run's random instance id, as in every event;
+``failure`` is the exception that ended the loop early, if any (also logged).
 
 The loop: poll the ROUTER, decode each request once, hand it to the engine,
 commit what changed (with the command record, one transaction), reply, then
@@ -111,6 +112,7 @@ _MAX_POLL_MS = 50
 _MAX_TICK_BATCH = 128  # small, so requests wait at most ~128 ticks behind a burst
 _MAX_REQUEST_BATCH = 256
 _QUOTE_SAVE_S = 5.0
+_STOP_OUT_CHECK_S = 0.1
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 
 
@@ -191,6 +193,11 @@ class SimulatedTerminal:
         self._serve()
         if self._failure is not None:
             raise self._failure
+
+    @property
+    def failure(self) -> BaseException | None:
+        """The exception that ended the serving loop early, if one did (it is also logged)."""
+        return self._failure
 
     @property
     def running(self) -> bool:
@@ -291,6 +298,7 @@ class SimulatedTerminal:
         next_heartbeat = started
         next_account = started
         next_quote_save = started + _QUOTE_SAVE_S
+        next_stop_out_check = started
         last_equity: float | None = None
         try:
             self._initial_quotes()
@@ -336,6 +344,11 @@ class SimulatedTerminal:
                     expired = self.engine.expire(now)
                     if expired is not None:
                         self._apply(expired, now)
+                if self.engine.positions and mono >= next_stop_out_check:
+                    next_stop_out_check = mono + _STOP_OUT_CHECK_S
+                    stopped_out = self.engine.stop_out(now)
+                    if stopped_out is not None:
+                        self._apply(stopped_out, now)
                 if mono >= next_heartbeat:
                     next_heartbeat = mono + self.settings.heartbeat_ms / 1000.0
                     if self._faults.heartbeats:
@@ -568,7 +581,10 @@ class SimulatedTerminal:
             self._paused = request.pause_market
         if request.advance_clock_ms:
             self._clock_offset_ms += request.advance_clock_ms
-        for name in ("slippage_points", "max_trades_per_second", "max_positions", "max_orders"):
+        for name in (
+            "slippage_points", "max_trades_per_second", "max_positions", "max_orders",
+            "stop_out_level",
+        ):  # fmt: skip
             value = getattr(request, name)
             if value is not None:
                 setattr(conditions, name, value)

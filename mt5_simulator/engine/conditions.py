@@ -32,3 +32,6 @@ class Conditions:
     #: 0 = unlimited; 10040 LIMIT_POSITIONS / 10033 LIMIT_ORDERS beyond these
     max_positions: int = 0
     max_orders: int = 0
+    #: margin level (equity / margin, %) below which the most losing position is
+    #: closed with reason SO, as the broker's stop-out does; 0 = never
+    stop_out_level: float = 50.0

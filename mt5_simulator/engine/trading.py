@@ -930,6 +930,26 @@ class TradingEngine:
             Transaction("HISTORY_ADD", spec.name, order.ticket, 0, None, now)
         )
 
+    def stop_out(self, now: int) -> Changeset | None:
+        """Close the most losing positions while the margin level is below the stop-out level."""
+        level = self.conditions.stop_out_level
+        changes: Changeset | None = None
+        while level > 0 and self.positions:
+            info = self.account_info()
+            if info.margin <= 0 or info.margin_level >= level:
+                break
+            worst = min(self.positions.values(), key=self.position_profit)
+            quote = self.quotes.get(worst.symbol)
+            if quote is None:
+                break
+            changes = changes or Changeset()
+            spec = self.instruments[worst.symbol]
+            price = quote.bid if worst.is_buy else quote.ask
+            comment = f"[so {info.margin_level:.2f}%/{info.equity:.2f}/{info.margin:.2f}]"
+            self._close(spec, worst, worst.volume, price, self._ticket(), worst.magic,
+                        comment[:31], "SO", now, changes)  # fmt: skip
+        return changes
+
     def expire(self, now: int) -> Changeset | None:
         """Delete pending orders whose expiration has passed."""
         due = [o for o in self.orders.values() if o.expiration_msc and o.expiration_msc <= now]

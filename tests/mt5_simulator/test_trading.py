@@ -221,3 +221,19 @@ def test_margin_and_account_figures() -> None:
     engine.trade(buy("XAUUSD", volume=0.1), NOW)
     gold = 0.1 * 100 * 2350.125 / 100
     assert engine.account_info().margin == pytest.approx(1000 * 1.08505 + gold, abs=0.01)
+
+
+def test_stop_out_closes_the_worst_position() -> None:
+    """Below the 50 % margin level the most losing position is closed with reason SO."""
+    engine = make_engine(balance=1_200.0)
+    loser, _ = engine.trade(buy("EURUSD", volume=1.0), NOW)  # margin ~1085
+    engine.trade(buy("USDJPY", volume=0.01), NOW)
+    assert engine.stop_out(NOW) is None
+    engine.on_quote("EURUSD", 1.07800, 1.07810, NOW)  # -710 USD: margin level ~45 %
+    changes = engine.stop_out(NOW)
+    assert changes is not None
+    (deal,) = changes.deals
+    assert (deal.reason, deal.position_id) == ("SO", loser.position)
+    assert deal.comment.startswith("[so ")
+    assert loser.position not in engine.positions
+    assert len(engine.positions) == 1
