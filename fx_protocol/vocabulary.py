@@ -161,35 +161,27 @@ SAFETY_REASONS = frozenset(
 
 
 # Which status may follow which (``docs/protocol.md`` § Command state machine).
-# Forward only; a step may be skipped (an ACK can overtake a lost "sent" write),
-# but a final status never changes and "unknown" only resolves into a final one.
+# Forward only. Expiry and cancellation happen only before sending: once sent, the
+# executor decides (a late signal comes back as COMMAND_REJECT EXPIRED, so
+# "rejected"). "unknown" resolves only into executed or rejected.
 _TRANSITIONS: dict[CommandStatus, frozenset[CommandStatus]] = {
     CommandStatus.PENDING: frozenset(
-        {
-            CommandStatus.SENT,
-            CommandStatus.ACKNOWLEDGED,
-            CommandStatus.EXECUTED,
-            CommandStatus.REJECTED,
-            CommandStatus.EXPIRED,
-            CommandStatus.CANCELLED,
-            CommandStatus.UNKNOWN,
-        }
+        {CommandStatus.SENT, CommandStatus.CANCELLED, CommandStatus.EXPIRED}
     ),
+    # Executor messages are reliable and ordered, so an ACK always precedes the
+    # result; a result for a command still "sent" is accepted all the same.
     CommandStatus.SENT: frozenset(
         {
             CommandStatus.ACKNOWLEDGED,
             CommandStatus.EXECUTED,
             CommandStatus.REJECTED,
-            CommandStatus.EXPIRED,
             CommandStatus.UNKNOWN,
         }
     ),
     CommandStatus.ACKNOWLEDGED: frozenset(
         {CommandStatus.EXECUTED, CommandStatus.REJECTED, CommandStatus.UNKNOWN}
     ),
-    CommandStatus.UNKNOWN: frozenset(
-        {CommandStatus.EXECUTED, CommandStatus.REJECTED, CommandStatus.EXPIRED}
-    ),
+    CommandStatus.UNKNOWN: frozenset({CommandStatus.EXECUTED, CommandStatus.REJECTED}),
     CommandStatus.EXECUTED: frozenset(),
     CommandStatus.REJECTED: frozenset(),
     CommandStatus.EXPIRED: frozenset(),

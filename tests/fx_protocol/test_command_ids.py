@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fx_protocol.command_ids import (
@@ -20,6 +20,7 @@ times = st.integers(min_value=0, max_value=2**48 - 1)
 randoms = st.binary(min_size=10, max_size=10)
 
 
+@settings(deadline=None)
 @given(epoch_ms=times, random80=randoms)
 def test_shape(epoch_ms: int, random80: bytes) -> None:
     """27 characters, within the 31 of an MT5 comment, matching the published pattern."""
@@ -29,12 +30,14 @@ def test_shape(epoch_ms: int, random80: bytes) -> None:
     assert is_command_id(command_id)
 
 
+@settings(deadline=None)
 @given(epoch_ms=times, random80=randoms)
 def test_time_round_trips(epoch_ms: int, random80: bytes) -> None:
     """The creation time is recoverable from the id alone."""
     assert command_id_time_ms(new_command_id(epoch_ms, random80)) == epoch_ms
 
 
+@settings(deadline=None)
 @given(a=times, b=times, ra=randoms, rb=randoms)
 def test_sorts_by_time(a: int, b: int, ra: bytes, rb: bytes) -> None:
     """String order follows creation order whenever the milliseconds differ."""
@@ -42,6 +45,7 @@ def test_sorts_by_time(a: int, b: int, ra: bytes, rb: bytes) -> None:
         assert (new_command_id(a, ra) < new_command_id(b, rb)) == (a < b)
 
 
+@settings(deadline=None)
 @given(epoch_ms=times, ra=randoms, rb=randoms)
 def test_randomness_distinguishes_same_millisecond(epoch_ms: int, ra: bytes, rb: bytes) -> None:
     """Two ids of one millisecond differ exactly when their random parts do."""

@@ -18,23 +18,17 @@ S = CommandStatus
 
 ALLOWED = {
     (S.PENDING, S.SENT),
-    (S.PENDING, S.ACKNOWLEDGED),
-    (S.PENDING, S.EXECUTED),
-    (S.PENDING, S.REJECTED),
     (S.PENDING, S.EXPIRED),
     (S.PENDING, S.CANCELLED),
-    (S.PENDING, S.UNKNOWN),
     (S.SENT, S.ACKNOWLEDGED),
     (S.SENT, S.EXECUTED),
     (S.SENT, S.REJECTED),
-    (S.SENT, S.EXPIRED),
     (S.SENT, S.UNKNOWN),
     (S.ACKNOWLEDGED, S.EXECUTED),
     (S.ACKNOWLEDGED, S.REJECTED),
     (S.ACKNOWLEDGED, S.UNKNOWN),
     (S.UNKNOWN, S.EXECUTED),
     (S.UNKNOWN, S.REJECTED),
-    (S.UNKNOWN, S.EXPIRED),
 }
 
 
@@ -60,14 +54,15 @@ def test_only_forward() -> None:
             assert order.index(new) > order.index(old)
 
 
-def test_cancel_only_before_sending() -> None:
-    """Only a pending command can be cancelled; once sent it may already be trading."""
+def test_cancel_and_expire_only_before_sending() -> None:
+    """Only a pending command can be cancelled or expire; once sent the executor decides."""
     assert [s for s in S if can_transition(s, S.CANCELLED)] == [S.PENDING]
+    assert [s for s in S if can_transition(s, S.EXPIRED)] == [S.PENDING]
 
 
 def test_unknown_cannot_be_forgotten() -> None:
-    """unknown resolves to a final status, never back to a retryable one."""
-    assert all(new.is_final for new in S if can_transition(S.UNKNOWN, new))
+    """unknown resolves only to executed or rejected, never back to a sendable status."""
+    assert {new for new in S if can_transition(S.UNKNOWN, new)} == {S.EXECUTED, S.REJECTED}
 
 
 def test_status_values_are_lowercase_wire_strings() -> None:
