@@ -113,6 +113,8 @@ _MAX_TICK_BATCH = 128  # small, so requests wait at most ~128 ticks behind a bur
 _MAX_REQUEST_BATCH = 256
 _QUOTE_SAVE_S = 5.0
 _STOP_OUT_CHECK_S = 0.1
+#: the envelope frames a reply goes back with: (identity,) or (identity, b"") for REQ
+Route = tuple[bytes, ...]
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 
 
@@ -267,7 +269,7 @@ class SimulatedTerminal:
         self._seq = 0
         self._last_tick_msc = 0
         self._trades_done = 0
-        self._delayed: list[tuple[float, int, bytes, bytes]] = []
+        self._delayed: list[tuple[float, int, Route, bytes]] = []
         self._tiebreak = itertools.count()  # keeps equal-time delayed replies in order
         ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
         router = ctx.socket(zmq.ROUTER)
@@ -394,10 +396,15 @@ class SimulatedTerminal:
     # ------------------------------------------------------------ requests
 
     def _handle(self, frames: list[bytes]) -> None:
-        identity = frames[0]
+        # DEALER clients send [payload] (the ROUTER adds the identity); a REQ socket
+        # adds an empty delimiter, which is kept so REQ-based tools work too.
+        route: Route = (frames[0],)
+        if len(frames) == 3 and frames[1] == b"":
+            route = (frames[0], b"")
+            frames = [frames[0], frames[2]]
         if len(frames) != 2:
             self._reply(
-                identity,
+                route,
                 ErrorReply(
                     request_id="?",
                     code="BAD_REQUEST",
@@ -410,7 +417,7 @@ class SimulatedTerminal:
             request = decode_sim_request(payload)
         except ProtocolError as exc:
             self._reply(
-                identity,
+                route,
                 ErrorReply(
                     request_id=_salvage_request_id(payload),
                     code="BAD_REQUEST",
@@ -420,7 +427,7 @@ class SimulatedTerminal:
             )
             return
         if isinstance(request, Trade):
-            self._trade(identity, request)
+            self._trade(route, request)
             return
         try:
             reply = self._answer(request)
@@ -432,31 +439,31 @@ class SimulatedTerminal:
                 message="internal error; see the simulator log",
             )
         if reply is not None:
-            self._reply(identity, reply)
+            self._reply(route, reply)
 
-    def _reply(self, identity: bytes, reply: TerminalReply | SimControlReply) -> None:
+    def _reply(self, route: Route, reply: TerminalReply | SimControlReply) -> None:
         data = encode(reply)
         delay = self._faults.reply_delay_ms
         if delay > 0:
             due = time.monotonic() + delay / 1000.0
-            heapq.heappush(self._delayed, (due, next(self._tiebreak), identity, data))
+            heapq.heappush(self._delayed, (due, next(self._tiebreak), route, data))
             return
         assert self._router is not None
-        self._router.send_multipart([identity, data])
+        self._router.send_multipart([*route, data])
 
     def _flush_delayed(self, mono: float) -> None:
         assert self._router is not None
         while self._delayed and self._delayed[0][0] <= mono:
-            _, _, identity, data = heapq.heappop(self._delayed)
-            self._router.send_multipart([identity, data])
+            _, _, route, data = heapq.heappop(self._delayed)
+            self._router.send_multipart([*route, data])
 
-    def _trade(self, identity: bytes, request: Trade) -> None:
+    def _trade(self, route: Route, request: Trade) -> None:
         assert self._store is not None
         store = self._store
         previous = store.outcome(request.command_id)
         if previous is not None:
             self._reply(
-                identity,
+                route,
                 TradeReply(request_id=request.request_id, duplicate=True, outcome=previous),
             )
             return
@@ -481,7 +488,7 @@ class SimulatedTerminal:
             )
             logger.info("dropping the reply to {} (fault injection)", request.command_id)
         else:
-            self._reply(identity, TradeReply(request_id=request.request_id, outcome=outcome))
+            self._reply(route, TradeReply(request_id=request.request_id, outcome=outcome))
         self._publish_changes(changes, now)
 
     def _answer(self, request: Any) -> TerminalReply | SimControlReply | None:

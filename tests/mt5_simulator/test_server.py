@@ -301,3 +301,18 @@ def test_fault_settings_apply_from_the_start(tmp_path: Path) -> None:
     ):
         assert open_buy(c, "f-1")["outcome"]["retcode"] == Retcode.REJECT
         assert open_buy(c, "f-2")["outcome"]["retcode"] == Retcode.DONE
+
+
+def test_req_socket_clients_are_served(terminal: SimulatedTerminal) -> None:
+    """A REQ socket (empty delimiter frame) gets its reply too, for quick manual tools."""
+    ctx = zmq.Context()
+    req = ctx.socket(zmq.REQ)
+    req.setsockopt(zmq.LINGER, 0)
+    try:
+        req.connect(terminal.settings.command_endpoint)
+        req.send(b'{"type":"PING","requestId":"req-1"}')
+        assert req.poll(5000)
+        assert msgspec.json.decode(req.recv())["requestId"] == "req-1"
+    finally:
+        req.close(0)
+        ctx.term()
