@@ -1,0 +1,394 @@
+"""The tray app: one Qt application whose event loop is the runtime's asyncio loop (qasync).
+
+``main(settings, config_path)`` is what ``fx-executor`` (without
+``--headless``) calls. :class:`ExecutorApp` owns the runtime, the observer,
+the window, the tray and the dialogs, and turns the operator's clicks into
+runtime calls. The order flow never waits on it: the runtime calls the
+observer after each step, dialogs open with ``open()`` (no nested loop),
+and rendering happens on timers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from functools import partial
+from pathlib import Path
+
+from loguru import logger
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from executor_app.config import ConfigError, Settings, api_key, load_settings
+from executor_app.core.events import CommandUpdated
+from executor_app.core.limits import Limits
+from executor_app.core.session import LinkState
+from executor_app.gui.assets import icon
+from executor_app.gui.log_view import LogBuffer
+from executor_app.gui.main_window import MainWindow
+from executor_app.gui.observer import RuntimeObserver
+from executor_app.gui.preferences import (
+    Preferences,
+    config_file,
+    load_preferences,
+    preferences_file,
+)
+from executor_app.gui.settings_dialog import ConnectionState, SettingsDialog
+from executor_app.gui.single_instance import InstanceServer, ask_running_instance, server_name
+from executor_app.gui.tray import Tray
+from executor_app.runtime import Runtime
+
+
+def _version() -> str:
+    from executor_app.cli import version
+
+    return version()
+
+
+def main(settings: Settings, config_path: Path | None) -> int:
+    """Run the tray app until the operator quits; the process exit code."""
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    ):
+        raise RuntimeError("no display (DISPLAY / WAYLAND_DISPLAY not set)")
+    import qasync
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("fx-executor")
+    app.setApplicationVersion(_version())
+    app.setWindowIcon(icon("app"))
+    app.setQuitOnLastWindowClosed(False)
+    path = config_file(config_path)
+    name = server_name(path)
+    if ask_running_instance(name):
+        print("fx-executor is already running: its window was brought to the front", flush=True)
+        return 0
+    server = InstanceServer(name)
+    if not server.listen():
+        logger.warning("single-instance server {} could not listen", name)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    controller = ExecutorApp(settings, path, server=server)
+    try:
+        with loop:
+            return int(loop.run_until_complete(controller.run()))
+    finally:
+        server.close()
+        asyncio.set_event_loop(None)
+
+
+class ExecutorApp:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        config_path: Path,
+        *,
+        key: str | None = None,
+        server: InstanceServer | None = None,
+        configure_logging: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.config_path = config_path
+        self.preferences_path = preferences_file(config_path)
+        self.preferences = load_preferences(self.preferences_path)
+        self.server = server
+        self._key = key
+        self._configure_logging = configure_logging
+        self.runtime: Runtime | None = None
+        self.observer: RuntimeObserver | None = None
+        self.window: MainWindow | None = None
+        self.tray: Tray | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self.resume_box: QMessageBox | None = None
+        self.quit_box: QMessageBox | None = None
+        self.info_box: QMessageBox | None = None
+        self.log_buffer = LogBuffer()
+        self._quit: asyncio.Future[int] | None = None
+        self._told_about_tray = False
+        self.ready = asyncio.Event()
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def run(self) -> int:
+        """Start everything, wait for quit, stop everything (journal flushed)."""
+        self._quit = asyncio.get_running_loop().create_future()
+        key = self._key or await self._obtain_key()
+        if key is None:
+            return 2
+        if self._configure_logging:
+            from executor_app.log_setup import configure
+
+            path = configure(
+                self.settings.storage.log_directory(),
+                self.settings.storage.log_level,
+                secrets=(key,),
+            )
+            logger.info("fx-executor {} with tray GUI; log file {}", _version(), path)
+        self.log_buffer = LogBuffer(secrets=(key,))
+        self.log_buffer.install(self.settings.storage.log_level)
+        await self.start(key)
+        try:
+            return await self._quit
+        finally:
+            await self.shutdown()
+
+    async def start(self, key: str) -> None:
+        runtime = Runtime(self.settings, key, app_version=_version())
+        self.runtime = runtime
+        await runtime.start()
+        observer = RuntimeObserver(runtime)
+        window = MainWindow(observer, self.log_buffer)
+        tray = Tray(window)
+        tray.preferences = self.preferences
+        self.observer, self.window, self.tray = observer, window, tray
+
+        window.emergency_requested.connect(self.emergency_stop)
+        window.resume_requested.connect(self.ask_resume)
+        window.settings_requested.connect(self.open_settings)
+        window.logs_requested.connect(self.open_logs)
+        window.quit_requested.connect(self.ask_quit)
+        window.on_hidden = self._hidden_to_tray
+        tray.open_action.triggered.connect(self.show_window)
+        tray.stop_action.triggered.connect(lambda: self.emergency_stop(False))
+        tray.stop_flatten_action.triggered.connect(lambda: self.emergency_stop(True))
+        tray.resume_action.triggered.connect(self.ask_resume)
+        tray.settings_action.triggered.connect(self.open_settings)
+        tray.logs_action.triggered.connect(self.open_logs)
+        tray.quit_action.triggered.connect(self.ask_quit)
+        tray.activated.connect(self._tray_activated)
+        observer.status_changed.connect(tray.show_status)
+        observer.notable.connect(tray.on_notable)
+        observer.commands.connect(self._on_commands)
+        if self.server is not None:
+            self.server.show_requested.connect(self.show_window)
+
+        observer.start()
+        tray.show()
+        if not self.preferences.start_minimised or not self.has_tray():
+            window.show()
+        self.ready.set()
+
+    async def shutdown(self) -> None:
+        """Stop observing, stop the runtime (it flushes and closes the journal), close windows."""
+        if self.observer is not None:
+            self.observer.stop()
+        for box in (self.resume_box, self.quit_box, self.info_box, self.settings_dialog):
+            if box is not None:
+                box.close()
+        if self.tray is not None:
+            self.tray.hide()
+        if self.runtime is not None:
+            await self.runtime.stop()
+        self.log_buffer.remove()
+        if self.window is not None:
+            self.window.allow_close = True
+            self.window.close()
+        if self.server is not None:
+            self.server.close()
+
+    def quit(self, code: int = 0) -> None:
+        if self._quit is not None and not self._quit.done():
+            self._quit.set_result(code)
+
+    def has_tray(self) -> bool:
+        return QSystemTrayIcon.isSystemTrayAvailable()
+
+    # ---------------------------------------------------------------- first run
+
+    async def _obtain_key(self) -> str | None:
+        """The API key from the keyring; without one, the settings dialog until there is one."""
+        while True:
+            try:
+                return api_key(self.settings, headless=False)
+            except ConfigError as exc:
+                problem = str(exc)
+            dialog = self._settings_dialog(self.settings, apply_limits=lambda _l: None)
+            dialog.result_label.setText(f"The executor cannot start yet: {problem}")
+            answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            dialog.finished.connect(partial(_settle, answer))
+            dialog.open()
+            if not await answer:
+                print(f"fx-executor: {problem}", file=sys.stderr)
+                return None
+            try:
+                self.settings = load_settings(self.config_path)
+            except ConfigError as exc:
+                print(f"fx-executor: {exc}", file=sys.stderr)
+                return None
+
+    # ---------------------------------------------------------------- operator actions
+
+    def emergency_stop(self, flatten: bool) -> None:
+        """Local and immediate: HALTED before this returns, brain reachable or not."""
+        assert self.runtime is not None
+        self.runtime.emergency_stop(flatten)
+        if self.observer is not None:
+            self.observer.flush()
+
+    def resume_text(self) -> str:
+        assert self.runtime is not None
+        latches = self.runtime.trading.latches
+        lifted = []
+        if latches.local_stop:
+            lifted.append("the local emergency stop")
+        if latches.brain_halt:
+            lifted.append("the halt sent by the brain")
+        if latches.disconnect_halt:
+            lifted.append("the halt after losing the brain (on_brain_disconnect)")
+        if latches.daily_loss:
+            lifted.append("the daily loss limit's REDUCING state, for the rest of today")
+        if not lifted:
+            return "Trading is already ACTIVE: there is nothing to resume."
+        items = "".join(f"\n  • {item}" for item in lifted)
+        return (
+            f"Resume lifts:{items}\n\n"
+            "New trading commands from the brain will be accepted again, checked against "
+            "the limits in force. Positions closed by an emergency flatten are not reopened."
+        )
+
+    def ask_resume(self) -> None:
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Resume trading?")
+        box.setText("Resume trading?")
+        box.setInformativeText(self.resume_text())
+        resume = box.addButton("Resume trading", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _r: self._resume_answered(box.clickedButton() is resume))
+        self.resume_box = box
+        box.open()
+
+    def _resume_answered(self, yes: bool) -> None:
+        self.resume_box = None
+        if yes and self.runtime is not None:
+            self.runtime.resume()
+
+    def open_settings(self) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            self.settings_dialog.activateWindow()
+            return
+        assert self.runtime is not None
+        runtime = self.runtime
+        dialog = self._settings_dialog(self.settings, apply_limits=runtime.reload_limits)
+        dialog.saved.connect(self._settings_saved)
+        dialog.finished.connect(self._settings_closed)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _settings_dialog(self, settings: Settings, apply_limits: object) -> SettingsDialog:
+        runtime = self.runtime
+
+        def connection_state() -> ConnectionState:
+            if runtime is None:
+                return ConnectionState(connected_as=None, latency_ms=None)
+            snap = runtime.snapshot()
+            live = snap.brain is LinkState.CONNECTED
+            return ConnectionState(
+                connected_as=snap.executor_id if live else None, latency_ms=snap.brain_latency_ms
+            )
+
+        return SettingsDialog(
+            settings,
+            self.config_path,
+            self.preferences_path,
+            self.preferences,
+            apply_limits=apply_limits,  # type: ignore[arg-type]
+            apply_preferences=self._apply_preferences,
+            connection_state=connection_state,
+            parent=self.window,
+        )
+
+    def _apply_preferences(self, prefs: Preferences) -> None:
+        self.preferences = prefs
+        if self.tray is not None:
+            self.tray.preferences = prefs
+
+    def _settings_saved(self, restart_needed: bool, changed: list[str]) -> None:
+        dialog = self.settings_dialog
+        if dialog is not None:
+            self.settings = dialog.settings
+        if restart_needed:
+            box = QMessageBox(self.window)
+            box.setIcon(QMessageBox.Icon.Information)
+            box.setWindowTitle("Settings saved")
+            box.setText("Settings saved.")
+            box.setInformativeText(
+                f"Applies after restarting fx-executor: {', '.join(changed)}.\n"
+                "Limits and notifications already apply."
+            )
+            self.info_box = box
+            box.open()
+
+    def _settings_closed(self, _result: int) -> None:
+        self.settings_dialog = None
+
+    def open_logs(self) -> None:
+        folder = self.settings.storage.log_directory()
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def ask_quit(self) -> None:
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Quit fx-executor?")
+        box.setText("Quit fx-executor?")
+        box.setInformativeText(
+            "Trade commands from the brain are not executed while the executor is not "
+            "running. Open positions stay open in MetaTrader 5."
+        )
+        stop = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _r: self.quit(0) if box.clickedButton() is stop else None)
+        self.quit_box = box
+        box.open()
+
+    def show_window(self) -> None:
+        if self.window is None:
+            return
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    # ---------------------------------------------------------------- plumbing
+
+    def _on_commands(self, batch: list[CommandUpdated]) -> None:
+        if self.tray is not None:
+            self.tray.on_commands(batch)
+
+    def _tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self.show_window()
+
+    def _hidden_to_tray(self) -> None:
+        if not self.has_tray():
+            self.ask_quit()  # nowhere to hide: closing the window means quitting
+            self.show_window()
+            return
+        if not self._told_about_tray and self.tray is not None:
+            self._told_about_tray = True
+            self.tray.notify(
+                "fx-executor is still running",
+                "It keeps executing commands in the tray. Quit from the tray menu.",
+            )
+
+    def reload_limits(self, limits: Limits) -> None:
+        assert self.runtime is not None
+        self.runtime.reload_limits(limits)
+
+
+def _settle(future: asyncio.Future[int], result: int) -> None:
+    if not future.done():
+        future.set_result(result)

@@ -1,0 +1,286 @@
+"""Table models of the main window: recent commands, positions and orders, ticks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QGuiApplication, QPalette
+
+from executor_app.core.events import CommandUpdated, PositionsChanged, TickReceived
+from executor_app.gui import theme
+
+Index = QModelIndex | QPersistentModelIndex
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole
+_FG = Qt.ItemDataRole.ForegroundRole
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def _dark_palette() -> bool:
+    palette = QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def _clock(moment: datetime) -> str:
+    return moment.astimezone().strftime("%H:%M:%S")
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{value:,.{digits}f}"
+
+
+class _Table(QAbstractTableModel):
+    headers: tuple[str, ...] = ()
+    numeric: frozenset[int] = frozenset()
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY
+    ) -> Any:
+        if role == _DISPLAY and orientation is Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+
+STATUS_COLOURS = {
+    "rejected": theme.RED,
+    "unknown": theme.AMBER,
+    "expired": theme.AMBER,
+    "cancelled": theme.GREY,
+    "executed": theme.GREEN,
+}
+
+
+class CommandsModel(_Table):
+    """The recent commands, newest first, one row per command id (updated in place)."""
+
+    headers = ("Time", "Action", "Symbol", "Volume", "Status", "Reason", "Latency ms")
+    numeric = frozenset({3, 6})
+    STATUS_COLUMN = 4
+
+    def __init__(self, capacity: int = 1000) -> None:
+        super().__init__()
+        self.capacity = capacity
+        self._rows: list[CommandUpdated] = []  # newest first
+        self._first_seen: dict[str, datetime] = {}
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def command(self, row: int) -> CommandUpdated:
+        return self._rows[row]
+
+    def apply(self, updates: list[CommandUpdated]) -> None:
+        """Insert new commands at the top, update known ones in place."""
+        if not updates:
+            return
+        where = {c.command_id: i for i, c in enumerate(self._rows)}
+        fresh: dict[str, CommandUpdated] = {}
+        for update in updates:
+            self._first_seen.setdefault(update.command_id, update.time)
+            row = where.get(update.command_id)
+            if row is None:
+                fresh[update.command_id] = update  # the latest update of a new command
+            else:
+                self._rows[row] = update
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
+        if fresh:
+            new = list(reversed(fresh.values()))
+            self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
+            self._rows[:0] = new
+            self.endInsertRows()
+        extra = len(self._rows) - self.capacity
+        if extra > 0:
+            start = len(self._rows) - extra
+            self.beginRemoveRows(QModelIndex(), start, len(self._rows) - 1)
+            for gone in self._rows[start:]:
+                self._first_seen.pop(gone.command_id, None)
+            del self._rows[start:]
+            self.endRemoveRows()
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        c = self._rows[index.row()]
+        col = index.column()
+        if role == _DISPLAY:
+            values = (
+                _clock(self._first_seen.get(c.command_id, c.time)),
+                c.action + (" (local)" if c.local else ""),
+                c.symbol or "",
+                "" if c.volume is None else f"{c.volume:g}",
+                c.status,
+                (c.reason.value if c.reason else "") + (f": {c.message}" if c.message else ""),
+                _num(c.latency_ms, 2),
+            )
+            return values[col]
+        if role == _ALIGN and col in self.numeric:
+            return _RIGHT
+        if role == _FG and col == self.STATUS_COLUMN:
+            colour = STATUS_COLOURS.get(c.status)
+            return None if colour is None else theme.text_colour(colour, _dark_palette())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{c.command_id}\n{c.message}".strip()
+        return None
+
+
+class CommandFilter(QSortFilterProxyModel):
+    """Free text over every column, plus an optional exact status."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._text = ""
+        self._status = ""
+
+    def set_text(self, text: str) -> None:
+        self._text = text.strip().lower()
+        self.invalidateRowsFilter()
+
+    def set_status(self, status: str) -> None:
+        self._status = status
+        self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+        model = self.sourceModel()
+        assert isinstance(model, CommandsModel)
+        command = model.command(source_row)
+        if self._status and command.status != self._status:
+            return False
+        if not self._text:
+            return True
+        cells = (
+            str(model.data(model.index(source_row, col), _DISPLAY)).lower()
+            for col in range(model.columnCount())
+        )
+        return any(self._text in cell for cell in cells) or self._text in command.command_id.lower()
+
+
+class PositionsModel(_Table):
+    """Open positions, then pending orders."""
+
+    headers = ("Ticket", "Symbol", "Type", "Volume", "Open price", "Current", "SL", "TP", "Profit")
+    numeric = frozenset({0, 3, 4, 5, 6, 7, 8})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[tuple[Any, ...]] = []
+        self.profits: list[float | None] = []
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def apply(self, event: PositionsChanged) -> None:
+        rows: list[tuple[Any, ...]] = []
+        profits: list[float | None] = []
+        for p in event.positions:
+            rows.append(
+                (
+                    str(p.ticket),
+                    p.symbol,
+                    p.type,
+                    f"{p.volume:g}",
+                    f"{p.open_price:g}",
+                    f"{p.current_price:g}",
+                    "" if p.stop_loss is None else f"{p.stop_loss:g}",
+                    "" if p.take_profit is None else f"{p.take_profit:g}",
+                    _num(p.profit),
+                )
+            )
+            profits.append(p.profit)
+        for o in event.orders:
+            rows.append(
+                (
+                    str(o.ticket),
+                    o.symbol,
+                    f"{o.type} (pending)",
+                    f"{o.volume:g}",
+                    f"{o.price:g}",
+                    "",
+                    "" if o.stop_loss is None else f"{o.stop_loss:g}",
+                    "" if o.take_profit is None else f"{o.take_profit:g}",
+                    "",
+                )
+            )
+            profits.append(None)
+        if rows == self._rows:
+            return
+        self.beginResetModel()
+        self._rows, self.profits = rows, profits
+        self.endResetModel()
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        if role == _DISPLAY:
+            return self._rows[index.row()][index.column()]
+        if role == _ALIGN and index.column() in self.numeric:
+            return _RIGHT
+        if role == _FG and index.column() == 8:
+            profit = self.profits[index.row()]
+            if profit:
+                colour = theme.GREEN if profit > 0 else theme.RED
+                return theme.text_colour(colour, _dark_palette())
+        return None
+
+
+class TicksModel(_Table):
+    """Latest bid/ask of each traded symbol."""
+
+    headers = ("Symbol", "Bid", "Ask", "Spread", "Time")
+    numeric = frozenset({1, 2, 3})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._symbols: list[str] = []
+        self._ticks: dict[str, TickReceived] = {}
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._symbols)
+
+    def tick(self, symbol: str) -> TickReceived | None:
+        return self._ticks.get(symbol)
+
+    def apply(self, ticks: dict[str, TickReceived]) -> None:
+        new = sorted(set(ticks) - set(self._ticks))
+        self._ticks.update(ticks)
+        if new:
+            self.beginResetModel()
+            self._symbols = sorted(self._ticks)
+            self.endResetModel()
+            return
+        for symbol in ticks:
+            row = self._symbols.index(symbol)
+            self.dataChanged.emit(self.index(row, 1), self.index(row, 4))
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        t = self._ticks[self._symbols[index.row()]]
+        if role == _DISPLAY:
+            digits = max(_digits(t.bid), _digits(t.ask))
+            spread = t.ask - t.bid
+            return (
+                t.symbol,
+                f"{t.bid:.{digits}f}",
+                f"{t.ask:.{digits}f}",
+                f"{spread:.{digits}f}",
+                _clock(t.time),
+            )[index.column()]
+        if role == _ALIGN and index.column() in self.numeric:
+            return _RIGHT
+        return None
+
+
+def _digits(price: float) -> int:
+    text = f"{price:.6f}".rstrip("0")
+    return max(2, len(text.split(".")[1]) if "." in text else 0)
