@@ -200,6 +200,20 @@ _MIGRATIONS: list[str] = [
     );
     CREATE INDEX audit_log_at ON audit_log(at_ms DESC);
     """,
+    # 2: web admin sessions (brain_server/admin); the cookie's secret is kept only as a hash
+    """
+    CREATE TABLE admin_sessions (
+        id_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        csrf_token TEXT NOT NULL,
+        address TEXT,
+        user_agent TEXT,
+        created_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL
+    );
+    CREATE INDEX admin_sessions_expiry ON admin_sessions(expires_ms);
+    """,
 ]
 
 _encoder = msgspec.json.Encoder()
@@ -316,6 +330,16 @@ class Applied:
     changes: list[StatusChange] = field(default_factory=list)
     new_fill: FillReport | None = None
     warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminSessionRow:
+    """A logged-in web admin session (brain_server/admin)."""
+
+    username: str
+    csrf_token: str
+    created_ms: int
+    expires_ms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -1151,6 +1175,145 @@ class Store:
             queue_depth=by_status.get("pending", 0),
             fills_total=int(fills),
         )
+
+    # ============================================================ web admin
+    # Queries of the web admin (brain_server/admin/); nothing above depends on them.
+
+    def create_admin_session(
+        self,
+        *,
+        id_hash: str,
+        username: str,
+        csrf_token: str,
+        address: str | None,
+        user_agent: str | None,
+        now_ms: int,
+        expires_ms: int,
+    ) -> None:
+        """Store a logged-in admin session (and forget the expired ones)."""
+        with self._tx() as db:
+            db.execute("DELETE FROM admin_sessions WHERE expires_ms <= ?", (now_ms,))
+            db.execute(
+                "INSERT INTO admin_sessions (id_hash, username, csrf_token, address, user_agent, "
+                "created_ms, last_seen_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (id_hash, username, csrf_token, address, user_agent, now_ms, now_ms, expires_ms),
+            )
+            self._audit(db, now_ms, f"admin:{username}", "admin.login", address, None)
+
+    def admin_session(
+        self, id_hash: str, now_ms: int, idle_ms: int, touch_after_ms: int = 60_000
+    ) -> AdminSessionRow | None:
+        """The live session with this id hash; None when unknown, expired or idle too long.
+
+        ``last_seen_ms`` is written at most once per ``touch_after_ms`` so that
+        page views do not each cost a commit.
+        """
+        row = self._db.execute(
+            "SELECT * FROM admin_sessions WHERE id_hash = ?", (id_hash,)
+        ).fetchone()
+        if row is None or row["expires_ms"] <= now_ms or now_ms - row["last_seen_ms"] > idle_ms:
+            return None
+        if now_ms - row["last_seen_ms"] > touch_after_ms:
+            with self._tx() as db:
+                db.execute(
+                    "UPDATE admin_sessions SET last_seen_ms = ? WHERE id_hash = ?",
+                    (now_ms, id_hash),
+                )
+        return AdminSessionRow(
+            username=row["username"],
+            csrf_token=row["csrf_token"],
+            created_ms=row["created_ms"],
+            expires_ms=row["expires_ms"],
+        )
+
+    def delete_admin_session(self, id_hash: str, now_ms: int) -> None:
+        with self._tx() as db:
+            row = db.execute(
+                "DELETE FROM admin_sessions WHERE id_hash = ? RETURNING username", (id_hash,)
+            ).fetchone()
+            if row is not None:
+                self._audit(db, now_ms, f"admin:{row[0]}", "admin.logout", None, None)
+
+    def admin_usernames(self) -> list[str]:
+        return [str(r[0]) for r in self._db.execute("SELECT username FROM admin_credentials")]
+
+    def rotate_executor_key(self, executor_id: str, actor: str, now_ms: int) -> str:
+        """A new API key for an executor (the old one stops working; a revoked one is active
+        again); returns the key, which is shown once."""
+        api_key = credentials.new_api_key()
+        with self._tx() as db:
+            done = db.execute(
+                "UPDATE executors SET api_key_hash = ?, revoked_ms = NULL WHERE id = ?",
+                (credentials.hash_secret(api_key), executor_id),
+            ).rowcount
+            if not done:
+                raise StoreError("UNKNOWN_EXECUTOR", f"no executor {executor_id!r}")
+            self._audit(db, now_ms, actor, "executor.key", executor_id, None)
+        return api_key
+
+    def add_executor_by(self, name: str, actor: str, now_ms: int) -> tuple[str, str]:
+        """Register an executor on behalf of ``actor``; returns (id, api key)."""
+        executor_id, api_key = credentials.new_executor_id(), credentials.new_api_key()
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO executors (id, name, api_key_hash, created_ms) VALUES (?, ?, ?, ?)",
+                (executor_id, name, credentials.hash_secret(api_key), now_ms),
+            )
+            self._audit(db, now_ms, actor, "executor.add", executor_id, {"name": name})
+        return executor_id, api_key
+
+    def executor_sessions(self, executor_id: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Session history of one executor, newest first."""
+        rows = self._db.execute(
+            "SELECT id, ip_address, app_version, connected_ms, last_heartbeat_ms, latency_ms, "
+            "disconnected_ms, status, close_reason FROM executor_sessions WHERE executor_id = ? "
+            "ORDER BY connected_ms DESC LIMIT ?",
+            (executor_id, limit),
+        )
+        return [dict(r) for r in rows]
+
+    def recent_fills(
+        self, executor_id: str | None = None, limit: int = 20
+    ) -> list[tuple[str, FillReport]]:
+        """(executor id, fill) pairs, newest first."""
+        where, params = ("WHERE executor_id = ?", [executor_id]) if executor_id else ("", [])
+        rows = self._db.execute(
+            f"SELECT executor_id, body FROM fills {where} ORDER BY time_ms DESC, deal DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [(str(r[0]), msgspec.json.decode(r[1], type=FillReport)) for r in rows]
+
+    def command_stats(self, since_ms: int) -> dict[str, dict[str, int]]:
+        """Per executor, commands created since ``since_ms`` counted by status."""
+        stats: dict[str, dict[str, int]] = {}
+        for r in self._db.execute(
+            "SELECT executor_id, status, COUNT(*) FROM commands WHERE created_ms >= ? "
+            "GROUP BY executor_id, status",
+            (since_ms,),
+        ):
+            stats.setdefault(str(r[0]), {})[str(r[1])] = int(r[2])
+        return stats
+
+    def realized_profit(self, since_ms: int) -> dict[str, float]:
+        """Per executor, profit + commission + swap of the deals since ``since_ms``."""
+        rows = self._db.execute(
+            "SELECT executor_id, body FROM fills WHERE time_ms >= ?", (since_ms,)
+        )
+        totals: dict[str, float] = {}
+        for r in rows:
+            fill = msgspec.json.decode(r[1], type=FillReport)
+            amount = fill.profit + fill.commission + fill.swap
+            totals[str(r[0])] = totals.get(str(r[0]), 0.0) + amount
+        return totals
+
+    def command_audit(self, command_id: str) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT at_ms, actor, action, detail FROM audit_log WHERE target = ? ORDER BY id",
+            (command_id,),
+        )
+        return [dict(r) for r in rows]
+
+    # ============================================================ end of web admin
 
     # ------------------------------------------------------------ row mapping
 
