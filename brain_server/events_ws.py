@@ -1,6 +1,7 @@
 """``/ws/events``: the events stream for strategies and the web admin.
 
-Token from ``?token=`` or ``Authorization: Bearer``; optional
+Token from ``?token=`` or ``Authorization: Bearer``, or the session cookie of a
+logged-in web admin page (same origin only, ``brain_server.admin.session``); optional
 ``?executorId=`` filter. The first frame is ``READY``; then every event of
 ``fx_protocol.strategy_events`` as it happens. Frames from the client are
 ignored (they keep the connection alive).
@@ -16,6 +17,7 @@ from litestar import WebSocket, websocket
 from loguru import logger
 
 from brain_server import close_codes
+from brain_server.admin.session import cookie_actor
 from brain_server.api import authenticate, brain_of
 from brain_server.clock import utcnow
 from fx_protocol.brain_wire import encode
@@ -27,7 +29,7 @@ from fx_protocol.vocabulary import ReasonCode
 async def events_socket(socket: WebSocket[Any, Any, Any]) -> None:
     brain = brain_of(socket)
     await socket.accept()
-    actor = await authenticate(socket)
+    actor = await authenticate(socket) or await cookie_actor(socket)
     if actor is None:
         address = socket.client.host if socket.client else "unknown"
         logger.warning("events stream from {}: missing or invalid token", address)
