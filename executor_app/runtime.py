@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -175,6 +176,9 @@ class Runtime:
         self._recent: deque[CommandUpdated] = deque(maxlen=_RECENT)
         self._catching_up = False
         self._refresh_wanted = asyncio.Event()
+        #: set while no command is being processed (refreshes wait for it)
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._status_wanted = asyncio.Event()
         self._started = False
         self.journal: Journal | None = None
@@ -187,6 +191,9 @@ class Runtime:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
+        # The bridge thread decodes thousands of ticks a second; a shorter GIL switch
+        # interval (default 5 ms) keeps it from delaying the order flow on the loop.
+        sys.setswitchinterval(0.0005)
         journal = Journal(self.settings.storage.journal_file())
         self.journal = journal
         stored = journal.get_state("trading")
@@ -404,12 +411,15 @@ class Runtime:
     async def _worker(self) -> None:
         while True:
             _, _, received, signal = await self._queue.get()
+            self._idle.clear()
             try:
                 await self._process(signal, received)
             except Exception:
                 logger.exception("command {} failed in the executor", signal.command_id)
             finally:
                 self._queued.discard(signal.command_id)
+                if self._queue.empty():
+                    self._idle.set()
 
     def _safety_context(self, now: datetime, known: bool) -> SafetyContext:
         positions = [
@@ -980,10 +990,15 @@ class Runtime:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.settings.brain.status_interval_seconds):
                     await self._refresh_wanted.wait()
+            # Coalesce a burst of fills into one refresh, and keep the three requests out of
+            # the way of commands: wait for a quiet moment (at most a second).
+            await asyncio.sleep(0.05)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await self._idle.wait()
             self._refresh_wanted.clear()
             if self.terminal_available:
                 await self._refresh_positions()
-            await asyncio.sleep(0.02)  # coalesce bursts of fills into one refresh
 
     async def _snapshots(self) -> None:
         while True:
