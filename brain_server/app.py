@@ -8,6 +8,7 @@ as ``request.app.state.brain``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -40,6 +41,8 @@ CORE_ROUTES: list[ControllerRouterHandler] = [
     executor_socket,
     events_socket,
 ]
+
+_MISSING = re.compile(r"missing required field `([^`]+)`")
 
 _REASON_BY_STATUS = {
     400: "BAD_REQUEST",
@@ -75,11 +78,18 @@ def _error(
 def _on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ApiError]:
     extra = exc.extra if isinstance(exc.extra, list) else []
     first = extra[0] if extra and isinstance(extra[0], dict) else {}
-    key = first.get("key")
-    field = None
-    if key:
-        field = "$." + str(key) if first.get("source") == "body" else str(key)
     message = str(first.get("message") or exc.detail)
+    field = None
+    if first.get("key") is not None:
+        key = str(first["key"])
+        if first.get("source") == "body" or key == "data" or key.startswith("data."):
+            key = key.removeprefix("data").lstrip(".")
+            missing = _MISSING.search(message)
+            if missing:
+                key = f"{key}.{missing.group(1)}" if key else missing.group(1)
+            field = "$" + (f".{key}" if key else "")
+        else:
+            field = key
     if field and field not in message:
         message = f"{message} at {field}"
     return _error(request, 400, message, "INVALID_COMMAND", field)

@@ -41,6 +41,7 @@ class FakeExecutor:
         self.welcome: Welcome | None = None
         self.answer_heartbeats = True
         self.acks: list[int] = []
+        self.heartbeats_answered = 0
 
     async def connect(self, protocol_version: int = BRAIN_PROTOCOL_VERSION) -> Welcome:
         self.ws = await websockets.connect(self.url, max_size=2**20)
@@ -68,6 +69,7 @@ class FakeExecutor:
             if isinstance(message, Heartbeat):
                 if self.answer_heartbeats:
                     await self.ws.send(encode(HeartbeatAck(id=message.id, sent_at=message.sent_at)))
+                    self.heartbeats_answered += 1
                 continue
             if isinstance(message, Ack):
                 self.acks.append(message.seq)
@@ -91,6 +93,40 @@ class FakeExecutor:
                     await self.ws.send(encode(HeartbeatAck(id=message.id, sent_at=message.sent_at)))
                 else:
                     raise AssertionError(f"unexpected {message!r}")
+
+    async def answer_heartbeats_until(self, count: int, within: float = 5.0) -> None:
+        """Answer brain heartbeats until ``count`` were answered; other frames are unexpected."""
+        async with asyncio.timeout(within):
+            while self.heartbeats_answered < count:
+                message = decode_from_brain(await self.ws.recv())
+                if not isinstance(message, Heartbeat):
+                    raise AssertionError(f"unexpected {message!r}")
+                await self.ws.send(encode(HeartbeatAck(id=message.id, sent_at=message.sent_at)))
+                self.heartbeats_answered += 1
+
+    async def barrier(self) -> None:
+        """Return once the brain has handled every frame sent so far (a reliable no-op round trip).
+
+        Frames are handled in order, so the ACK of a fresh FILL proves everything
+        before it was processed. The FILL is for a deal no test uses (deal 1).
+        """
+        from fx_protocol.brain_wire import Fill, FillReport
+
+        seq = self.next_seq()
+        fill = FillReport(
+            deal=1,
+            order=1,
+            position_id=1,
+            symbol="BARRIER",
+            side="BUY",
+            entry="IN",
+            volume=0.0,
+            price=0.0,
+            reason="CLIENT",
+            time=now(),
+        )
+        await self.send(Fill(timestamp=now(), seq=seq, fill=fill))
+        await self.wait_ack(seq)
 
     async def send(self, message: Any) -> None:
         await self.ws.send(encode(message))
