@@ -18,6 +18,10 @@ import struct
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
+from PySide6.QtSvg import QSvgRenderer
+
 HERE = Path(__file__).resolve().parent
 SVG_DIR = HERE / "svg"
 
@@ -31,56 +35,36 @@ ICO_NAME = "app"
 ICO_PNG_FROM = 256
 
 
-def _qt() -> tuple[type, type, type, type]:
-    """Import Qt lazily so `--help` works without a display or Qt at all."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QCoreApplication
-    from PySide6.QtGui import QGuiApplication, QImage, QPainter
-    from PySide6.QtSvg import QSvgRenderer
-
-    if QCoreApplication.instance() is None:
-        # Held on the module so the application outlives every render call.
-        global _APP
-        _APP = QGuiApplication([sys.argv[0]])
-    return QImage, QPainter, QSvgRenderer, QGuiApplication
-
-
-_APP: object = None
-
-
-def render(svg: Path, size: int):  # -> QImage (typed loosely to keep Qt import lazy)
+def render(svg: Path, size: int) -> QImage:
     """Draw one SVG into a transparent size x size ARGB image."""
-    qimage, qpainter, qsvgrenderer, _ = _qt()
-    renderer = qsvgrenderer(str(svg))
+    renderer = QSvgRenderer(str(svg))
     if not renderer.isValid():
         raise ValueError(f"{svg.name}: not a valid SVG")
-    image = qimage(size, size, qimage.Format.Format_ARGB32)
+    image = QImage(size, size, QImage.Format.Format_ARGB32)
     image.fill(0)
-    painter = qpainter(image)
-    painter.setRenderHint(qpainter.RenderHint.Antialiasing)
-    painter.setRenderHint(qpainter.RenderHint.SmoothPixmapTransform)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
     renderer.render(painter)
     painter.end()
     return image
 
 
-def _png_bytes(image) -> bytes:  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-
+def _png_bytes(image: QImage) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs want bytes, Qt wants str
     buffer.close()
     return bytes(data.data())
 
 
-def _dib_bytes(image) -> bytes:  # type: ignore[no-untyped-def]
+def _dib_bytes(image: QImage) -> bytes:
     """A 32-bit BGRA device-independent bitmap as an .ico entry wants it."""
     size = image.width()
     argb = image.convertToFormat(image.Format.Format_ARGB32)
     # Format_ARGB32 is BGRA in memory on little-endian machines, which is the DIB order.
-    rows = [bytes(argb.constScanLine(y))[: size * 4] for y in range(size)]
+    rows = [bytes(argb.constScanLine(y))[: size * 4] for y in range(size)]  # type: ignore[call-overload]
     if sys.byteorder != "little":
         rows = [b"".join(row[i : i + 4][::-1] for i in range(0, len(row), 4)) for row in rows]
     rows.reverse()  # DIB rows run bottom-up
@@ -98,7 +82,7 @@ def _dib_bytes(image) -> bytes:  # type: ignore[no-untyped-def]
     return header + b"".join(rows) + bytes(mask)
 
 
-def ico_bytes(images: dict[int, object]) -> bytes:
+def ico_bytes(images: dict[int, QImage]) -> bytes:
     """A multi-size .ico from images keyed by pixel size."""
     sizes = sorted(images)
     payloads = [
@@ -135,10 +119,6 @@ def render_all(out: Path) -> list[Path]:
 
 def contact_sheet(png_dir: Path, dest: Path, zoom: int = 6) -> None:
     """Tray sizes pixel-zoomed, then every icon at actual size, on light and dark strips."""
-    qimage, qpainter, _, _ = _qt()
-    from PySide6.QtCore import QRect, Qt
-    from PySide6.QtGui import QColor
-
     tray = (16, 20, 24, 32)  # what the notification area shows at 100-200 % scaling
     pad = 10
     zoomed_w = sum(s * zoom + pad for s in tray)
@@ -146,15 +126,15 @@ def contact_sheet(png_dir: Path, dest: Path, zoom: int = 6) -> None:
     width = pad + max(zoomed_w, actual_w)
     row_h = max(tray) * zoom + pad
     band_h = len(NAMES) * row_h + max(SIZES) + 2 * pad
-    sheet = qimage(width, 2 * band_h, qimage.Format.Format_ARGB32)
-    painter = qpainter(sheet)
+    sheet = QImage(width, 2 * band_h, QImage.Format.Format_ARGB32)
+    painter = QPainter(sheet)
     for band, background in enumerate(("#f3f4f6", "#1f2937")):  # light and dark taskbars
         top = band * band_h
         painter.fillRect(QRect(0, top, width, band_h), QColor(background))
         for row, name in enumerate(NAMES):
             x = pad
             for size in tray:
-                icon = qimage(str(png_dir / f"{name}-{size}.png"))
+                icon = QImage(str(png_dir / f"{name}-{size}.png"))
                 mode = Qt.TransformationMode.FastTransformation  # keep the pixels visible
                 painter.drawImage(
                     x, top + pad + row * row_h, icon.scaled(size * zoom, size * zoom, mode=mode)
@@ -165,11 +145,11 @@ def contact_sheet(png_dir: Path, dest: Path, zoom: int = 6) -> None:
         for size in SIZES[:5]:
             for row, name in enumerate(NAMES):
                 painter.drawImage(
-                    x, y + row * (size + 2), qimage(str(png_dir / f"{name}-{size}.png"))
+                    x, y + row * (size + 2), QImage(str(png_dir / f"{name}-{size}.png"))
                 )
             x += size + pad
         for size in SIZES[5:]:
-            painter.drawImage(x, y, qimage(str(png_dir / f"app-{size}.png")))
+            painter.drawImage(x, y, QImage(str(png_dir / f"app-{size}.png")))
             x += size + pad
     painter.end()
     sheet.save(str(dest))
@@ -182,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE, help="folder for png/ and app.ico")
     parser.add_argument("--sheet", type=Path, help="also write a contact sheet PNG here")
     args = parser.parse_args(argv)
+    # Only the command line makes an application object: a test importing this module
+    # must not leave a QGuiApplication behind where pytest-qt expects a QApplication.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
     try:
         written = render_all(args.out)
         if args.sheet:
@@ -190,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"render.py: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {len(written)} files to {args.out}")
+    del app
     return 0
 
 

@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             name: time_command(command, args.runs, args.warmup)
             for name, command in commands.items()
         }
-        report = {
+        size = size_report(bundle)
+        report: dict[str, Any] = {
             "benchmark": "bundle",
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "platform": platform.platform(),
@@ -143,13 +144,12 @@ def main(argv: list[str] | None = None) -> int:
             "pyinstaller": _version("pyinstaller"),
             "pyside6": _version("PySide6-Essentials"),
             "build_seconds": None if build_seconds is None else round(build_seconds, 1),
-            "size": size_report(bundle),
+            "size": size,
             "startup": startup,
         }
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    size = report["size"]
     print(f"bundle: {size['mib']} MiB in {size['files']} files; biggest: {size['biggest_mib']}")
     if build_seconds is not None:
         print(f"build: {build_seconds:.1f} s")

@@ -93,7 +93,7 @@ def test_ico_holds_every_size_matching_the_pngs() -> None:
         assert ico.format == "ICO"
         assert sorted(ico.info["sizes"]) == [(s, s) for s in RENDER.SIZES]
         for size in RENDER.SIZES:
-            entry = ico.ico.getimage((size, size))
+            entry = ico.ico.getimage((size, size))  # type: ignore[attr-defined]
             with Image.open(ASSETS / "png" / f"app-{size}.png") as png:
                 assert entry.size == (size, size)
                 assert _mean_difference(entry, png) < MEAN_TOLERANCE, size
@@ -103,7 +103,10 @@ def test_ico_is_up_to_date(fresh: Path) -> None:
     """The checked-in app.ico is what render.py writes now."""
     with Image.open(ASSETS / "app.ico") as kept, Image.open(fresh / "app.ico") as new:
         for size in RENDER.SIZES:
-            pair = kept.ico.getimage((size, size)), new.ico.getimage((size, size))
+            pair = (
+                kept.ico.getimage((size, size)),  # type: ignore[attr-defined]
+                new.ico.getimage((size, size)),  # type: ignore[attr-defined]
+            )
             assert _mean_difference(*pair) < MEAN_TOLERANCE, size
 
 

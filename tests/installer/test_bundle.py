@@ -11,7 +11,8 @@ import pytest
 
 from fx_demo.stack import Program, Stack
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
+# One bundle build per session: under xdist, `--dist loadgroup` keeps these on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420), pytest.mark.xdist_group("installer")]
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,8 @@ import pytest
 
 from tests.installer.wine_prefix import WinePrefix
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
+# One bundle build per session: under xdist, `--dist loadgroup` keeps these on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420), pytest.mark.xdist_group("installer")]
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "fx-executor"
@@ -78,14 +79,14 @@ def _assert_installed(wine: WinePrefix, bundle: Path, hive: str, instdir: Path, 
     assert (instdir / "_internal" / "assets" / "app.ico").is_file()
     assert (instdir / "uninstall.exe").is_file()
     assert menu.is_file()
-    entry = wine.registry(hive, UNINSTALL_KEY)
-    assert entry is not None
-    assert entry["DisplayName"] == APP
-    assert entry["DisplayVersion"] == _project_version()
-    assert wine.unix_path(entry["InstallLocation"]) == instdir
+    uninstall = wine.registry(hive, UNINSTALL_KEY)
+    assert uninstall is not None
+    assert uninstall["DisplayName"] == APP
+    assert uninstall["DisplayVersion"] == _project_version()
+    assert wine.unix_path(uninstall["InstallLocation"]) == instdir
     mode = "/CurrentUser" if hive == "HKCU" else "/AllUsers"
-    assert entry["UninstallString"].endswith(f'\\uninstall.exe" {mode}')
-    assert entry["QuietUninstallString"].endswith(f'\\uninstall.exe" /S {mode}')
+    assert uninstall["UninstallString"].endswith(f'\\uninstall.exe" {mode}')
+    assert uninstall["QuietUninstallString"].endswith(f'\\uninstall.exe" /S {mode}')
 
 
 def _assert_uninstalled(wine: WinePrefix, hive: str, instdir: Path, menu: Path) -> None:
