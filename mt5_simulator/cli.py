@@ -150,7 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except zmq.ZMQError as exc:
         sys.stderr.write(f"{PROG}: cannot bind: {exc}\n")
         return 1
-    except (StoreError, SettingsError) as exc:
+    except SettingsError as exc:  # e.g. an unreadable --replay file
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return 2
+    except StoreError as exc:
         sys.stderr.write(f"{PROG}: {exc}\n")
         return 1
     except Exception as exc:
@@ -164,7 +167,10 @@ def _deals(argv: list[str]) -> int:
     try:
         state_dir = load_settings({"state_dir": args.state_dir}).resolved_state_dir()
         deals = list(read_deals(state_dir))
-    except (StoreError, SettingsError) as exc:
+    except SettingsError as exc:  # e.g. an unreadable --replay file
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return 2
+    except StoreError as exc:
         sys.stderr.write(f"{PROG}: {exc}\n")
         return 1
     rows = [

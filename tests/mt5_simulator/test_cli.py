@@ -127,6 +127,7 @@ def test_help_exits_zero() -> None:
         ["--symbols", "EURUSD,NOPE"],
         ["--command-endpoint", "tcp://0.0.0.0:5999"],
         ["--command-endpoint", "nonsense"],
+        ["--replay", "/nonexistent/ticks.csv"],
     ],
 )
 def test_bad_usage_exits_two_with_one_line(args: list[str], tmp_path: Path) -> None:
@@ -199,6 +200,15 @@ def test_deals_dump_is_exact(tmp_path: Path, started: list[SimProcess]) -> None:
     text = run("deals", "--state-dir", str(tmp_path))
     assert text.returncode == 0
     assert len(text.stdout.strip().splitlines()) == 2
+
+
+def test_unusable_state_dir_exits_one(tmp_path: Path) -> None:
+    """A state dir that cannot be created (a file is in the way) is a failure: exit 1, one line."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = run("--state-dir", str(blocker / "state"))
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_deals_without_state_exits_one(tmp_path: Path) -> None:
