@@ -48,34 +48,39 @@ class TradeCommand(msgspec.Struct, frozen=True, kw_only=True, rename="camel", om
     deviation: Annotated[int, msgspec.Meta(ge=0, le=100_000)] | None = None
 
 
+# Bound once: validate_command runs on every command, and enum attribute
+# lookups cost more than the checks themselves.
+_OPEN = Action.OPEN_POSITION
+_PLACE = Action.PLACE_ORDER
+_MODIFY = Action.MODIFY_POSITION
+_BY_TICKET = frozenset({Action.CLOSE_POSITION, Action.MODIFY_POSITION, Action.CANCEL_ORDER})
+_FINITE_FIELDS = ("volume", "price", "stop_loss", "take_profit")
+
+
 def validate_command(command: TradeCommand) -> None:
     """Check what the types alone cannot: which fields each action needs.
 
     Raises :class:`ProtocolError` with ``INVALID_COMMAND`` and the field path.
     """
     action = command.action
-    if action is Action.OPEN_POSITION:
+    if action is _OPEN:
         _require(command, "symbol", "type", "volume")
         assert command.type is not None
         if not command.type.is_market:
             _invalid("type", "OPEN_POSITION takes BUY or SELL; use PLACE_ORDER for pending orders")
         if command.ticket is not None:
             _invalid("ticket", "OPEN_POSITION takes no ticket")
-    elif action is Action.PLACE_ORDER:
+    elif action is _PLACE:
         _require(command, "symbol", "type", "volume", "price")
         assert command.type is not None
         if command.type.is_market:
             _invalid("type", "PLACE_ORDER takes a pending type (BUY_LIMIT, SELL_LIMIT, ...)")
-    elif action in (Action.CLOSE_POSITION, Action.MODIFY_POSITION, Action.CANCEL_ORDER):
+    elif action in _BY_TICKET:
         _require(command, "ticket")
-        if (
-            action is Action.MODIFY_POSITION
-            and command.stop_loss is None
-            and (command.take_profit is None)
-        ):
+        if action is _MODIFY and command.stop_loss is None and (command.take_profit is None):
             _invalid("stopLoss", "MODIFY_POSITION needs stopLoss or takeProfit")
     # CLOSE_ALL: symbol and magicNumber are optional filters.
-    for name in ("volume", "price", "stop_loss", "take_profit"):
+    for name in _FINITE_FIELDS:
         value = getattr(command, name)
         if value is not None and not math.isfinite(value):
             _invalid(_camel(name), "must be a finite number")

@@ -23,7 +23,7 @@ class Action(StrEnum):
     @property
     def adds_risk(self) -> bool:
         """Whether the action can open or grow exposure (closing and cancelling never can)."""
-        return self in (Action.OPEN_POSITION, Action.PLACE_ORDER)
+        return self in _RISK_ACTIONS
 
 
 class OrderType(StrEnum):
@@ -36,11 +36,18 @@ class OrderType(StrEnum):
 
     @property
     def is_market(self) -> bool:
-        return self in (OrderType.BUY, OrderType.SELL)
+        return self in _MARKET_TYPES
 
     @property
     def is_buy(self) -> bool:
-        return self in (OrderType.BUY, OrderType.BUY_LIMIT, OrderType.BUY_STOP)
+        return self in _BUY_TYPES
+
+
+# Module-level sets rather than tuples built per call: these properties sit on
+# the order path (validation, safety), and enum attribute lookups are not free.
+_RISK_ACTIONS = frozenset({Action.OPEN_POSITION, Action.PLACE_ORDER})
+_MARKET_TYPES = frozenset({OrderType.BUY, OrderType.SELL})
+_BUY_TYPES = frozenset({OrderType.BUY, OrderType.BUY_LIMIT, OrderType.BUY_STOP})
 
 
 class Priority(StrEnum):

@@ -128,7 +128,7 @@ def mutated_frames(draw: st.DrawFn, direction: str) -> bytes:
 
 
 @pytest.mark.parametrize("direction", DIRECTIONS)
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.binary(max_size=600))
 def test_random_bytes_raise_only_protocol_error(direction: str, data: bytes) -> None:
     """Arbitrary bytes never escape the decoder as anything but ProtocolError."""
@@ -137,7 +137,7 @@ def test_random_bytes_raise_only_protocol_error(direction: str, data: bytes) -> 
 
 
 @pytest.mark.parametrize("direction", DIRECTIONS)
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.text(max_size=300))
 def test_random_text_raises_only_protocol_error(direction: str, data: str) -> None:
     """Arbitrary str input, lone surrogates included, never escapes as anything else."""
@@ -146,7 +146,7 @@ def test_random_text_raises_only_protocol_error(direction: str, data: str) -> No
 
 
 @pytest.mark.parametrize("direction", DIRECTIONS)
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_mutated_messages_raise_only_protocol_error(direction: str, data: Any) -> None:
     """Flipped bytes, truncation, deleted or retyped fields and bad tokens stay closed."""
@@ -155,7 +155,7 @@ def test_mutated_messages_raise_only_protocol_error(direction: str, data: Any) -
 
 
 @pytest.mark.parametrize("direction", DIRECTIONS)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_deleted_required_field_is_named(direction: str, data: Any) -> None:
     """Removing a required top-level field yields INVALID_COMMAND naming exactly that field."""

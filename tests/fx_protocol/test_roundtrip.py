@@ -18,7 +18,7 @@ from tests.fx_protocol.strategies import ALL_MESSAGES, UNIONS, structs, trade_co
 @pytest.mark.parametrize(
     ("direction", "cls"), ALL_MESSAGES, ids=[f"{d}-{c.__name__}" for d, c in ALL_MESSAGES]
 )
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_message_round_trips(direction: str, cls: type[msgspec.Struct], data: Any) -> None:
     """A generated message decodes back to an equal struct of the same class."""
@@ -30,7 +30,7 @@ def test_message_round_trips(direction: str, cls: type[msgspec.Struct], data: An
 
 
 @pytest.mark.parametrize("direction", list(UNIONS))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_text_input_decodes_like_bytes(direction: str, data: Any) -> None:
     """A str frame (WebSocket text) decodes to the same message as its UTF-8 bytes."""
@@ -42,7 +42,7 @@ def test_text_input_decodes_like_bytes(direction: str, data: Any) -> None:
 
 
 @pytest.mark.parametrize("action", list(Action))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_generated_commands_are_valid(action: Action, data: Any) -> None:
     """The command strategy covers every action and only yields commands the edge accepts."""
