@@ -2,7 +2,9 @@
 
     ProtocolError            bad bytes or a bad message reached a wire edge
         carries .reason      a ReasonCode the peer can act on (usually INVALID_COMMAND)
-        carries .field       the offending field as a JSON path ("$.command.volume"), or None
+        carries .field       the offending field as a JSON path ("$.command.volume", "$.seq",
+                             "$" for a wrong top-level shape); None only when the input
+                             has no structure to point into (not JSON, bad UTF-8, too large)
 
 Decoders raise nothing else: not msgspec's errors, not UnicodeDecodeError,
 not ValueError. Callers answer the peer with ``reason``/``field`` and carry on.

@@ -68,7 +68,13 @@ def _assert_closed(decode: Callable[[bytes | str], Any], data: bytes | str) -> N
     if error is not None:
         assert isinstance(error.reason, ReasonCode)
         assert error.message
-        assert error.field is None or error.field.startswith("$")
+        if error.field is None:
+            # Only input without structure to point into has no field.
+            assert error.reason is ReasonCode.MESSAGE_TOO_LARGE or error.message.startswith(
+                ("malformed JSON", "text is not valid UTF-8")
+            ), error
+        else:
+            assert error.field.startswith("$")
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
