@@ -15,17 +15,14 @@ Public API (``docs/executor.md`` § Runtime API)::
 Order flow (``docs/executor.md`` § Command flow): a TRADE_SIGNAL is queued by
 priority; one worker takes it, runs the safety engine, journals the command
 together with the brain's answer (COMMAND_ACK or COMMAND_REJECT), and only
-then sends it to the terminal. The reply is journaled with its
-EXECUTION_RESULT in one transaction. A timeout leaves the command ``unknown``
-until ``QUERY_COMMAND`` resolves it. Observers are called later, never in
-the order path.
+then hands it to :class:`executor_app.execution.Execution`. Observers are
+called later, never in the order path.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sys
 import time
 from collections import deque
@@ -33,7 +30,7 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from functools import partial
 from itertools import count
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -41,7 +38,7 @@ from loguru import logger
 
 from executor_app.brain_link import BrainLink
 from executor_app.config import Settings
-from executor_app.core import reconciliation, safety
+from executor_app.core import safety
 from executor_app.core.event_stream import Continuity
 from executor_app.core.events import (
     AccountChanged,
@@ -57,17 +54,14 @@ from executor_app.core.events import (
     TradingStateChanged,
 )
 from executor_app.core.limits import Limits
-from executor_app.core.reconciliation import Resolution
-from executor_app.core.safety import Holding, Quote, RateWindow, SafetyContext
+from executor_app.core.safety import RateWindow, SafetyContext
 from executor_app.core.session import BrainSession, LinkState
 from executor_app.core.trading_state import Effects, Latches, TradingStateMachine
-from executor_app.journal import SENDING, Journal
-from executor_app.terminal_bridge import (
-    TerminalBridge,
-    TerminalError,
-    TerminalTimeout,
-    TerminalUnavailable,
-)
+from executor_app.core.wire_views import account_view, fill_report, get_deals
+from executor_app.execution import Execution
+from executor_app.journal import SENDING, Journal, OutboxEntry
+from executor_app.terminal_bridge import TerminalBridge, TerminalError
+from executor_app.terminal_mirror import TerminalMirror
 from fx_protocol import BRAIN_PROTOCOL_VERSION
 from fx_protocol.brain_wire import (
     Account,
@@ -75,53 +69,27 @@ from fx_protocol.brain_wire import (
     BrainToExecutor,
     CommandAck,
     CommandReject,
-    ExecutionResult,
-    ExecutionResultBody,
     ExecutorStatus,
     Fill,
-    FillReport,
     Halt,
     Hello,
     MarketData,
     MarketUpdate,
-    OpenOrder,
-    Position,
     PositionsSnapshot,
     Resume,
     TradeSignal,
 )
-from fx_protocol.command_ids import new_command_id
 from fx_protocol.commands import TradeCommand
 from fx_protocol.terminal_wire import (
-    AccountInfo,
     AccountUpdateEvent,
-    CommandStatusReply,
     DealsList,
-    ErrorReply,
-    GetAccount,
-    GetDeals,
-    GetOrders,
-    GetPositions,
-    GetSymbols,
     HeartbeatEvent,
-    OrdersList,
-    PositionsList,
-    QueryCommand,
-    Subscribe,
-    SymbolsInfo,
     TerminalAccount,
     TerminalDeal,
     TerminalEvent,
-    TerminalOrder,
-    TerminalPosition,
-    TerminalReply,
-    TickEvent,
-    Trade,
-    TradeOutcome,
-    TradeReply,
     TradeTransactionEvent,
 )
-from fx_protocol.vocabulary import Action, CommandStatus, ReasonCode
+from fx_protocol.vocabulary import CommandStatus
 
 Observer = Callable[[ExecutorEvent], None]
 _signal_decoder = msgspec.json.Decoder(TradeSignal)
@@ -130,10 +98,6 @@ _RECENT = 200
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _ms_to_dt(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000.0, UTC)
 
 
 class Runtime:
@@ -153,6 +117,7 @@ class Runtime:
         self._api_key = api_key
         self._app_version = app_version
         self._clock = clock
+        self._timeout = settings.terminal.request_timeout_seconds
         self._observers: list[Observer] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._queue: asyncio.PriorityQueue[tuple[int, int, float, TradeSignal]] = (
@@ -160,32 +125,23 @@ class Runtime:
         )
         self._order = count()
         self._queued: set[str] = set()
-        self._resolving: set[str] = set()
         self._rate = RateWindow()
-        self.quotes: dict[str, Quote] = {}
-        self._points: dict[str, float] = {}
-        self._dirty_ticks: set[str] = set()
-        self.positions: list[TerminalPosition] = []
-        self.orders: list[TerminalOrder] = []
-        self._unconfirmed: dict[int, tuple[Holding, float]] = {}
-        self.account: TerminalAccount | None = None
+        self.terminal = TerminalMirror()
         self.reconciled = False
-        self.terminal_available = False
-        self._terminal_health: HeartbeatEvent | None = None
         self._terminal_up = asyncio.Event()
         self._recent: deque[CommandUpdated] = deque(maxlen=_RECENT)
         self._catching_up = False
         self._refresh_wanted = asyncio.Event()
+        self._status_wanted = asyncio.Event()
         #: set while no command is being processed (refreshes wait for it)
         self._idle = asyncio.Event()
         self._idle.set()
-        self._status_wanted = asyncio.Event()
-        self._started = False
+        self._zone = ZoneInfo(self.limits.daily_reset_zone)
+        self.trading = TradingStateMachine(self.limits, self._zone)
         self.journal: Journal | None = None
         self.bridge: TerminalBridge | None = None
         self.link: BrainLink | None = None
-        self._zone = ZoneInfo(self.limits.daily_reset_zone)
-        self.trading = TradingStateMachine(self.limits, self._zone)
+        self._execution: Execution | None = None
 
     # ================================================================ public API
 
@@ -200,12 +156,10 @@ class Runtime:
         if stored:
             latches = msgspec.json.decode(stored, type=Latches)
             self.trading = TradingStateMachine(self.limits, self._zone, latches)
-        acked = int(journal.get_state("acked_seq") or 0)
-        session = BrainSession(acked_seq=acked)
         self.link = BrainLink(
             url=self.settings.brain.url,
             hello=self._hello,
-            session=session,
+            session=BrainSession(acked_seq=int(journal.get_state("acked_seq") or 0)),
             outbox_after=journal.outbox_after,
             on_message=self._on_brain_message,
             on_connection=self._on_brain_connection,
@@ -221,17 +175,28 @@ class Runtime:
             terminal.heartbeat_timeout_seconds,
             loop,
             on_event=self._on_terminal_event,
-            on_ticks=self._on_ticks,
+            on_ticks=self.terminal.on_ticks,
             on_availability=self._on_terminal_availability,
             on_gap=self._on_event_gap,
         )
+        self._execution = Execution(
+            journal=journal,
+            bridge=self.bridge,
+            mirror=self.terminal,
+            executor_id=self.executor_id,
+            timeout=self._timeout,
+            clock=self._clock,
+            send_reliable=self._send_reliable,
+            emit=self._emit,
+            spawn=self._spawn,
+            on_traded=self._refresh_wanted.set,
+        )
         self.bridge.start()
-        self._started = True
         logger.info(
-            "executor {} starting; trading state {} {}",
+            "executor {} starting; trading state {}{}",
             self.executor_id,
             self.trading.state,
-            f"({self.trading.reason})" if self.trading.reason else "",
+            f" ({self.trading.reason})" if self.trading.reason else "",
         )
         self._spawn(self.link.run(), "brain-link")
         self._spawn(self._worker(), "command-worker")
@@ -248,6 +213,7 @@ class Runtime:
         self._tasks.clear()
         if self.bridge is not None:
             await asyncio.to_thread(self.bridge.stop)
+            self.bridge = None
         if self.journal is not None:
             self._persist_trading()
             self.journal.close()
@@ -255,6 +221,7 @@ class Runtime:
         logger.info("executor stopped")
 
     def subscribe(self, callback: Observer) -> Callable[[], None]:
+        """Call ``callback(event)`` for every event; returns the function that unsubscribes."""
         self._observers.append(callback)
 
         def unsubscribe() -> None:
@@ -269,41 +236,44 @@ class Runtime:
         self._apply(self.trading.emergency_stop(flatten))
 
     def resume(self) -> None:
+        """The operator lifts every halt and the daily-loss latch."""
         logger.warning("local resume")
         self._apply(self.trading.resume())
 
     def reload_limits(self, limits: Limits) -> None:
         """Apply new limits at once: every later command is checked against them."""
-        ZoneInfo(limits.daily_reset_zone)  # raises before anything changes
+        zone = ZoneInfo(limits.daily_reset_zone)  # raises before anything changes
         self.limits = limits
-        self._zone = ZoneInfo(limits.daily_reset_zone)
+        self._zone = zone
         self.trading.set_limits(limits)
-        self.trading.zone = self._zone
+        self.trading.zone = zone
         logger.info("limits reloaded: {}", msgspec.json.encode(limits).decode())
         self._emit(LimitsChanged(time=self._clock(), limits=limits))
         self._status_wanted.set()
-        if self.bridge is not None and self.terminal_available:
+        if self.bridge is not None and self.terminal.available:
             self._spawn(self._subscribe_ticks(), "subscribe")
 
     def snapshot(self) -> Snapshot:
+        """The current picture, for an observer that starts late."""
         link = self.link
+        now = self._clock()
         return Snapshot(
-            time=self._clock(),
+            time=now,
             executor_id=self.executor_id,
             trading_state=self.trading.state,
             halt_reason=self.trading.reason,
             brain=link.session.state if link else LinkState.DISCONNECTED,
             brain_latency_ms=link.session.latency_ms if link else None,
-            terminal_available=self.terminal_available,
-            terminal_trade_allowed=self._trade_allowed(),
+            terminal_available=self.terminal.available,
+            terminal_trade_allowed=self.terminal.trade_allowed,
             reconciled=self.reconciled,
             account=self._account_view(),
-            positions=self._positions_view(),
-            orders=self._orders_view(),
+            positions=self.terminal.positions_view(),
+            orders=self.terminal.orders_view(),
             recent_commands=list(self._recent),
             ticks={
-                s: TickReceived(time=self._clock(), symbol=s, bid=q.bid, ask=q.ask)
-                for s, q in self.quotes.items()
+                s: TickReceived(time=now, symbol=s, bid=q.bid, ask=q.ask)
+                for s, q in self.terminal.quotes.items()
             },
             limits=self.limits,
         )
@@ -317,6 +287,7 @@ class Runtime:
         return task
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
+        # Every background task has this owner: its failure is logged, never lost.
         self._tasks.discard(task)
         if task.cancelled():
             return
@@ -327,10 +298,9 @@ class Runtime:
     def _emit(self, event: ExecutorEvent) -> None:
         if isinstance(event, CommandUpdated):
             self._recent.append(event)
-        if not self._observers:
-            return
-        # Observers run after the current step of the order flow, never inside it.
-        asyncio.get_running_loop().call_soon(self._dispatch, event)
+        if self._observers:
+            # Observers run after the current step of the order flow, never inside it.
+            asyncio.get_running_loop().call_soon(self._dispatch, event)
 
     def _dispatch(self, event: ExecutorEvent) -> None:
         for callback in list(self._observers):
@@ -352,20 +322,31 @@ class Runtime:
         assert self.journal is not None
         return self.journal
 
+    def _x(self) -> Execution:
+        assert self._execution is not None
+        return self._execution
+
+    def _send_reliable(self, entry: OutboxEntry) -> None:
+        if self.link is not None:
+            self.link.send_reliable(entry)
+
     def _persist_trading(self) -> None:
         self._j().set_state("trading", msgspec.json.encode(self.trading.record()).decode())
 
     def _apply(self, effects: Effects) -> None:
+        """Persist the trading state and carry out what a transition asks for."""
+        self._persist_trading()
         if effects.changed:
-            self._persist_trading()
             state, reason = self.trading.state, self.trading.reason
             logger.warning("trading state {}{}", state, f" ({reason})" if reason else "")
             self._emit(TradingStateChanged(time=self._clock(), state=state, reason=reason))
             self._status_wanted.set()
-        else:
-            self._persist_trading()
         if effects.flatten or effects.cancel_orders:
-            self._spawn(self._risk_off(effects.flatten), "risk-off")
+            self._spawn(self._x().risk_off(effects.flatten), "risk-off")
+
+    def _apply_if_changed(self, effects: Effects) -> None:
+        if effects.changed or effects.flatten or effects.cancel_orders:
+            self._apply(effects)
 
     # ================================================================ brain side
 
@@ -373,7 +354,7 @@ class Runtime:
         now = self._clock()
         link_state = LinkState(state)
         if link_state is LinkState.CONNECTED:
-            self._apply(self.trading.brain_connected())
+            self._apply_if_changed(self.trading.brain_connected())
             self._status_wanted.set()
         elif link_state is LinkState.DISCONNECTED:
             self.trading.brain_disconnected(now)
@@ -398,7 +379,7 @@ class Runtime:
         received = time.perf_counter()
         row = self._j().command(signal.command_id)
         if row is not None or signal.command_id in self._queued:
-            # A resend of a command we already answered: send the same answer again.
+            # A resend of a command already answered: the same answer again, nothing else.
             logger.info("duplicate TRADE_SIGNAL {} ignored", signal.command_id)
             if row is not None and row.answer_seq is not None and self.link is not None:
                 entry = self._j().outbox_entry(row.answer_seq)
@@ -422,22 +403,18 @@ class Runtime:
                     self._idle.set()
 
     def _safety_context(self, now: datetime, known: bool) -> SafetyContext:
-        positions = [
-            Holding(ticket=p.ticket, symbol=p.symbol, volume=p.volume) for p in self.positions
-        ]
-        tickets = {p.ticket for p in self.positions}
-        positions += [h for h, _ in self._unconfirmed.values() if h.ticket not in tickets]
-        orders = [Holding(ticket=o.ticket, symbol=o.symbol, volume=o.volume) for o in self.orders]
+        positions, orders = self.terminal.holdings()
+        account = self.terminal.account
         return SafetyContext(
             now=now,
             trading_state=self.trading.state,
             reconciled=self.reconciled,
-            terminal_available=self.terminal_available,
+            terminal_available=self.terminal.available,
             known_command=known,
             positions=positions,
             orders=orders,
-            quotes=self.quotes,
-            equity=self.account.equity if self.account else None,
+            quotes=self.terminal.quotes,
+            equity=account.equity if account else None,
             day_start_equity=self.trading.latches.day_start_equity,
             recent_orders=self._rate.count(now),
         )
@@ -448,22 +425,25 @@ class Runtime:
         known = journal.command(signal.command_id) is not None
         verdict = safety.check(signal, self.limits, self._safety_context(now, known))
         command = signal.command
-        common: dict[str, Any] = {
-            "command_id": signal.command_id,
-            "signal": msgspec.json.encode(signal),
-            "now": now,
-            "action": command.action.value,
-            "symbol": command.symbol,
-            "volume": command.volume,
-            "expires_at": safety.deadline(signal),
-        }
+        record = partial(
+            journal.record_command,
+            command_id=signal.command_id,
+            signal=msgspec.json.encode(signal),
+            now=now,
+            action=command.action.value,
+            symbol=command.symbol,
+            volume=command.volume,
+            expires_at=safety.deadline(signal),
+        )
         if not verdict.allowed:
             assert verdict.reason is not None
             assert verdict.source is not None
             reason, source = verdict.reason, verdict.source
-
-            def reject(seq: int) -> CommandReject:
-                return CommandReject(
+            entry = record(
+                status=CommandStatus.REJECTED.value,
+                reason=reason.value,
+                answer_kind="COMMAND_REJECT",
+                answer=lambda seq: CommandReject(
                     seq=seq,
                     command_id=signal.command_id,
                     reason=reason,
@@ -471,18 +451,10 @@ class Runtime:
                     message=verdict.message,
                     field=verdict.field,
                     timestamp=now,
-                )
-
-            entry = journal.record_command(
-                status=CommandStatus.REJECTED.value,
-                reason=reason.value,
-                answer=reject,
-                answer_kind="COMMAND_REJECT",
-                **common,
+                ),
             )
             assert entry is not None
-            assert self.link is not None
-            self.link.send_reliable(entry)
+            self._send_reliable(entry)
             logger.info(
                 "command {} {} {} rejected: {} {}",
                 signal.command_id,
@@ -491,7 +463,7 @@ class Runtime:
                 reason,
                 verdict.message,
             )
-            self._command_event(
+            self._x().command_event(
                 signal.command_id,
                 command,
                 "rejected",
@@ -500,260 +472,26 @@ class Runtime:
                 message=verdict.message,
             )
             return
-
-        def ack(seq: int) -> CommandAck:
-            return CommandAck(seq=seq, command_id=signal.command_id, timestamp=now)
-
-        entry = journal.record_command(
-            status=SENDING, answer=ack, answer_kind="COMMAND_ACK", **common
+        # Journaled with its COMMAND_ACK BEFORE it goes to the terminal (docs/executor.md).
+        entry = record(
+            status=SENDING,
+            answer_kind="COMMAND_ACK",
+            answer=lambda seq: CommandAck(seq=seq, command_id=signal.command_id, timestamp=now),
         )
         assert entry is not None
-        assert self.link is not None
-        self.link.send_reliable(entry)
+        self._send_reliable(entry)
         if command.action.adds_risk:
             self._rate.record(now)
-        self._command_event(signal.command_id, command, CommandStatus.ACKNOWLEDGED.value, received)
-        await self._execute(signal.command_id, command, received, safety.deadline(signal))
-
-    # ================================================================ terminal side: commands
-
-    async def _execute(
-        self,
-        command_id: str,
-        command: TradeCommand,
-        received: float,
-        expires_at: datetime | None,
-        local: bool = False,
-    ) -> None:
-        """Send a journaled command to the terminal and journal + report what happened."""
-        assert self.bridge is not None
-        timeout = self.settings.terminal.request_timeout_seconds
-        try:
-            reply = await self.bridge.request(
-                lambda rid: _to_trade(rid, command_id, command), timeout
-            )
-        except TerminalUnavailable as exc:
-            body = ExecutionResultBody(
-                success=False,
-                status="rejected",
-                reason=ReasonCode.TERMINAL_UNAVAILABLE,
-                message=str(exc),
-            )
-            self._finish(command_id, command, CommandStatus.REJECTED.value, body, received, local)
-            return
-        except TerminalTimeout as exc:
-            logger.warning("command {} outcome unknown: {}", command_id, exc)
-            body = reconciliation.unknown_body("no reply from the terminal; reconciling")
-            self._finish(command_id, command, CommandStatus.UNKNOWN.value, body, received, local)
-            self._spawn(self._resolve_unknown(command_id, command, expires_at, local), "resolve")
-            return
-        self._record_reply(command_id, command, reply, received, local)
-
-    def _record_reply(
-        self,
-        command_id: str,
-        command: TradeCommand,
-        reply: TerminalReply,
-        received: float | None,
-        local: bool,
-    ) -> None:
-        if isinstance(reply, TradeReply):
-            self._record_outcome(
-                command_id, command, reply.outcome, reply.duplicate, received, local
-            )
-            return
-        message = reply.message if isinstance(reply, ErrorReply) else type(reply).__name__
-        code = reply.code if isinstance(reply, ErrorReply) else "UNEXPECTED_REPLY"
-        body = ExecutionResultBody(
-            success=False,
-            status="rejected",
-            reason=ReasonCode.BROKER_REJECTED,
-            retcode_name=code,
-            message=message,
+        self._x().command_event(
+            signal.command_id, command, CommandStatus.ACKNOWLEDGED.value, received
         )
-        self._finish(command_id, command, CommandStatus.REJECTED.value, body, received, local)
+        await self._x().execute(signal.command_id, command, received, safety.deadline(signal))
 
-    def _record_outcome(
-        self,
-        command_id: str,
-        command: TradeCommand,
-        outcome: TradeOutcome,
-        duplicate: bool,
-        received: float | None,
-        local: bool,
-    ) -> None:
-        elapsed = (time.perf_counter() - received) * 1000.0 if received is not None else None
-        is_buy = command.type.is_buy if command.type is not None else None
-        body = reconciliation.result_body(outcome, duplicate, elapsed, command.price, is_buy)
-        status = CommandStatus.EXECUTED if body.success else CommandStatus.REJECTED
-        if body.success and command.action is Action.OPEN_POSITION and outcome.position:
-            holding = Holding(
-                ticket=outcome.position, symbol=command.symbol or "", volume=outcome.volume
-            )
-            self._unconfirmed[outcome.position] = (holding, time.monotonic())
-        self._finish(command_id, command, status.value, body, received, local)
-        self._refresh_wanted.set()
-
-    def _finish(
-        self,
-        command_id: str,
-        command: TradeCommand,
-        status: str,
-        body: ExecutionResultBody,
-        received: float | None,
-        local: bool,
-    ) -> None:
-        now = self._clock()
-
-        def report(seq: int) -> ExecutionResult:
-            return ExecutionResult(
-                timestamp=now,
-                seq=seq,
-                command_id=command_id,
-                executor_id=self.executor_id,
-                result=body,
-            )
-
-        entry = self._j().record_outcome(
-            command_id,
-            status=status,
-            now=now,
-            result=msgspec.to_builtins(body),
-            reason=body.reason.value if body.reason else None,
-            report=None if local else report,
-        )
-        if entry is not None and self.link is not None:
-            self.link.send_reliable(entry)
-        logger.info(
-            "command {} {} {}: {} ticket={} price={} retcode={} {}",
-            command_id,
-            command.action,
-            command.symbol or "",
-            status,
-            body.ticket,
-            body.price,
-            body.retcode_name,
-            body.message or "",
-        )
-        self._command_event(
-            command_id,
-            command,
-            status,
-            received,
-            reason=body.reason,
-            message=body.message or "",
-            ticket=body.ticket,
-            price=body.price,
-            local=local,
-        )
-
-    def _command_event(
-        self,
-        command_id: str,
-        command: TradeCommand,
-        status: str,
-        received: float | None,
-        **extra: Any,
-    ) -> None:
-        latency = (time.perf_counter() - received) * 1000.0 if received is not None else None
-        self._emit(
-            CommandUpdated(
-                time=self._clock(),
-                command_id=command_id,
-                action=command.action.value,
-                symbol=command.symbol,
-                volume=command.volume,
-                status=status,
-                latency_ms=latency,
-                **extra,
-            )
-        )
-
-    async def _query(self, command_id: str) -> CommandStatusReply | None:
-        assert self.bridge is not None
-        try:
-            reply = await self.bridge.request(
-                lambda rid: QueryCommand(request_id=rid, command_id=command_id),
-                self.settings.terminal.request_timeout_seconds,
-            )
-        except TerminalError:
-            return None
-        return reply if isinstance(reply, CommandStatusReply) else None
-
-    async def _resolve_once(
-        self, command_id: str, command: TradeCommand, expires_at: datetime | None, local: bool
-    ) -> bool:
-        """One QUERY_COMMAND round; True once the command is no longer unknown."""
-        decision = reconciliation.resolve(await self._query(command_id), self._clock(), expires_at)
-        if decision.resolution is Resolution.RECORD:
-            assert decision.outcome is not None
-            logger.info("command {} resolved by QUERY_COMMAND", command_id)
-            self._record_outcome(command_id, command, decision.outcome, True, None, local)
-            return True
-        if decision.resolution is Resolution.EXPIRE:
-            self._finish(
-                command_id,
-                command,
-                CommandStatus.REJECTED.value,
-                reconciliation.expired_body(),
-                None,
-                local,
-            )
-            return True
-        if decision.resolution is Resolution.RESEND:
-            logger.info("command {} never reached the terminal; sending it again", command_id)
-            await self._execute(command_id, command, time.perf_counter(), expires_at, local)
-            row = self._j().command(command_id)
-            return row is not None and row.status not in (SENDING, CommandStatus.UNKNOWN.value)
-        return False
-
-    async def _resolve_unknown(
-        self, command_id: str, command: TradeCommand, expires_at: datetime | None, local: bool
-    ) -> None:
-        if command_id in self._resolving:
-            return
-        self._resolving.add(command_id)
-        try:
-            delay = 0.2
-            while not await self._resolve_once(command_id, command, expires_at, local):
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        finally:
-            self._resolving.discard(command_id)
-
-    # ================================================================ risk off (halt effects)
-
-    async def _risk_off(self, flatten: bool) -> None:
-        """Cancel pending orders; with flatten, close every position too (CLOSE_ALL)."""
-        if flatten:
-            await self._local_command(TradeCommand(action=Action.CLOSE_ALL))
-            return
-        orders = await self._fetch_orders()
-        for order in orders if orders is not None else self.orders:
-            await self._local_command(TradeCommand(action=Action.CANCEL_ORDER, ticket=order.ticket))
-
-    async def _local_command(self, command: TradeCommand) -> None:
-        now = self._clock()
-        # "x" marks the executor's own commands in the terminal's comments.
-        command_id = "x" + new_command_id(int(now.timestamp() * 1000), os.urandom(10))[1:]
-        self._j().record_command(
-            command_id=command_id,
-            signal=msgspec.json.encode(command),
-            status=SENDING,
-            now=now,
-            action=command.action.value,
-            symbol=command.symbol,
-            volume=command.volume,
-            expires_at=None,
-            local=True,
-        )
-        await self._execute(command_id, command, time.perf_counter(), None, local=True)
-
-    # ================================================================ terminal side: state
+    # ================================================================ terminal side
 
     def _on_terminal_availability(self, available: bool, health: HeartbeatEvent | None) -> None:
-        self.terminal_available = available
-        self._terminal_health = health
+        self.terminal.available = available
+        self.terminal.health = health
         if available:
             self._terminal_up.set()
             logger.info("terminal available")
@@ -763,19 +501,10 @@ class Runtime:
             logger.warning("terminal unavailable")
         self._emit(
             TerminalConnectionChanged(
-                time=self._clock(), available=available, trade_allowed=self._trade_allowed()
+                time=self._clock(), available=available, trade_allowed=self.terminal.trade_allowed
             )
         )
         self._status_wanted.set()
-
-    def _trade_allowed(self) -> bool:
-        health = self._terminal_health
-        return bool(
-            self.terminal_available
-            and health is not None
-            and health.health.trade_allowed
-            and health.health.ea_trade_allowed
-        )
 
     def _on_terminal_event(self, event: TerminalEvent) -> None:
         if isinstance(event, TradeTransactionEvent):
@@ -785,7 +514,7 @@ class Runtime:
         elif isinstance(event, AccountUpdateEvent):
             self._set_account(event.account)
         elif isinstance(event, HeartbeatEvent):
-            self._terminal_health = event
+            self.terminal.health = event
 
     def _on_event_gap(self, continuity: Continuity) -> None:
         logger.info("terminal event stream {}: recovering deals", continuity)
@@ -794,46 +523,25 @@ class Runtime:
         self._refresh_wanted.set()
 
     def _set_account(self, account: TerminalAccount) -> None:
-        self.account = account
-        self._apply_quiet(self.trading.on_equity(self._clock(), account.equity))
+        self.terminal.account = account
+        self._apply_if_changed(self.trading.on_equity(self._clock(), account.equity))
         view = self._account_view()
         if view is not None:
             self._emit(AccountChanged(time=self._clock(), account=view))
 
-    def _apply_quiet(self, effects: Effects) -> None:
-        if effects.changed:
-            self._apply(effects)
-
     def _record_deal(self, deal: TerminalDeal) -> None:
-        if deal.side not in ("BUY", "SELL"):
-            return
+        """Report a deal as FILL exactly once, whoever caused it (command, SL/TP, manual)."""
         journal = self._j()
         command_id = deal.comment if deal.comment and journal.command(deal.comment) else None
-        side: Literal["BUY", "SELL"] = "BUY" if deal.side == "BUY" else "SELL"
-        report = FillReport(
-            deal=deal.ticket,
-            order=deal.order,
-            position_id=deal.position_id,
-            symbol=deal.symbol,
-            side=side,
-            entry=deal.entry,
-            volume=deal.volume,
-            price=deal.price,
-            profit=deal.profit,
-            commission=deal.commission,
-            swap=deal.swap,
-            magic=deal.magic,
-            comment=deal.comment,
-            reason=deal.reason,
-            time=_ms_to_dt(deal.time_msc),
-            command_id=command_id if command_id and not command_id.startswith("x") else None,
-        )
+        report = fill_report(deal, command_id)
+        if report is None:
+            return
         now = self._clock()
         entry = journal.record_deal(
             deal.ticket, command_id, now, lambda seq: Fill(timestamp=now, seq=seq, fill=report)
         )
-        if entry is not None and self.link is not None:
-            self.link.send_reliable(entry)
+        if entry is not None:
+            self._send_reliable(entry)
             logger.info(
                 "fill deal={} {} {} {} @ {} reason={}",
                 deal.ticket,
@@ -856,9 +564,7 @@ class Runtime:
             baseline = last is None
             after = last or 0
             while True:
-                reply = await self.bridge.request(
-                    partial(_get_deals, after), self.settings.terminal.request_timeout_seconds
-                )
+                reply = await self.bridge.request(partial(get_deals, after), self._timeout)
                 if not isinstance(reply, DealsList):
                     raise TerminalError(f"unexpected reply to GET_DEALS: {type(reply).__name__}")
                 for deal in reply.deals:
@@ -878,79 +584,26 @@ class Runtime:
         finally:
             self._catching_up = False
 
-    async def _fetch_orders(self) -> list[TerminalOrder] | None:
-        assert self.bridge is not None
-        try:
-            reply = await self.bridge.request(
-                lambda rid: GetOrders(request_id=rid, limit=1000),
-                self.settings.terminal.request_timeout_seconds,
-            )
-        except TerminalError:
-            return None
-        return reply.orders if isinstance(reply, OrdersList) else None
-
     async def _refresh_positions(self) -> bool:
         assert self.bridge is not None
-        started = time.monotonic()
-        timeout = self.settings.terminal.request_timeout_seconds
-        try:
-            positions = await self.bridge.request(
-                lambda rid: GetPositions(request_id=rid, limit=1000), timeout
+        ok = await self.terminal.refresh(self.bridge, self._timeout)
+        if self.terminal.account is not None:
+            self._set_account(self.terminal.account)
+        if ok:
+            self._emit(
+                PositionsChanged(
+                    time=self._clock(),
+                    positions=self.terminal.positions_view(),
+                    orders=self.terminal.orders_view(),
+                )
             )
-            orders = await self.bridge.request(
-                lambda rid: GetOrders(request_id=rid, limit=1000), timeout
-            )
-            account = await self.bridge.request(lambda rid: GetAccount(request_id=rid), timeout)
-        except TerminalError as exc:
-            logger.debug("positions refresh failed: {}", exc)
-            return False
-        if isinstance(positions, PositionsList):
-            self.positions = positions.positions
-            self._unconfirmed = {
-                t: (h, at) for t, (h, at) in self._unconfirmed.items() if at > started
-            }
-        if isinstance(orders, OrdersList):
-            self.orders = orders.orders
-        if isinstance(account, AccountInfo):
-            self._set_account(account.account)
-        self._emit(
-            PositionsChanged(
-                time=self._clock(), positions=self._positions_view(), orders=self._orders_view()
-            )
-        )
-        if self.link is not None:
-            self.link.send_snapshot(self._positions_message())
-        return isinstance(positions, PositionsList) and isinstance(orders, OrdersList)
+            if self.link is not None:
+                self.link.send_snapshot(self._positions_message())
+        return ok
 
     async def _subscribe_ticks(self) -> None:
         assert self.bridge is not None
-        symbols = list(self.limits.allowed_symbols)
-        timeout = self.settings.terminal.request_timeout_seconds
-        try:
-            info = await self.bridge.request(
-                lambda rid: GetSymbols(request_id=rid, symbols=symbols), timeout
-            )
-            if isinstance(info, SymbolsInfo):
-                for spec in info.symbols:
-                    self._points[spec.symbol] = spec.point
-                    if spec.bid > 0 and spec.ask > 0:
-                        self.quotes[spec.symbol] = Quote(
-                            bid=spec.bid, ask=spec.ask, point=spec.point
-                        )
-            await self.bridge.request(
-                lambda rid: Subscribe(request_id=rid, symbols=symbols), timeout
-            )
-        except TerminalError as exc:
-            logger.warning("tick subscription failed: {}", exc)
-
-    def _on_ticks(self, ticks: dict[str, TickEvent]) -> None:
-        for symbol, tick in ticks.items():
-            self.quotes[symbol] = Quote(
-                bid=tick.bid, ask=tick.ask, point=self._points.get(symbol, 0.0)
-            )
-            self._dirty_ticks.add(symbol)
-
-    # ================================================================ start-up reconciliation
+        await self.terminal.subscribe(self.bridge, list(self.limits.allowed_symbols), self._timeout)
 
     async def _reconcile_at_start(self) -> None:
         """Journal vs terminal before any new risk: unknown outcomes, missed deals, positions."""
@@ -964,7 +617,9 @@ class Runtime:
                     command = _command_of(row.signal, row.local)
                     expires = datetime.fromisoformat(row.expires_at) if row.expires_at else None
                     logger.info("reconciling command {} ({})", row.command_id, row.status)
-                    if not await self._resolve_once(row.command_id, command, expires, row.local):
+                    if not await self._x().resolve_once(
+                        row.command_id, command, expires, row.local
+                    ):
                         raise TerminalError(f"command {row.command_id} still unknown")
                 if not await self._catch_up_deals():
                     raise TerminalError("deals not caught up")
@@ -990,14 +645,14 @@ class Runtime:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.settings.brain.status_interval_seconds):
                     await self._refresh_wanted.wait()
-            # Coalesce a burst of fills into one refresh, and keep the three requests out of
-            # the way of commands: wait for a quiet moment (at most a second).
+            # Coalesce a burst of fills into one refresh, and keep its three requests out
+            # of the way of commands: wait for a quiet moment (at most a second).
             await asyncio.sleep(0.05)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(1.0):
                     await self._idle.wait()
             self._refresh_wanted.clear()
-            if self.terminal_available:
+            if self.terminal.available:
                 await self._refresh_positions()
 
     async def _snapshots(self) -> None:
@@ -1018,40 +673,36 @@ class Runtime:
         while True:
             rate = self.settings.brain.tick_forward_hz
             await asyncio.sleep(1.0 / rate if rate > 0 else 1.0)
-            if rate <= 0 or not self._dirty_ticks:
+            if rate <= 0:
                 continue
-            dirty, self._dirty_ticks = self._dirty_ticks, set()
             now = self._clock()
-            for symbol in dirty:
-                quote = self.quotes[symbol]
+            for symbol, quote in self.terminal.take_changed_quotes().items():
                 spread = round((quote.ask - quote.bid) / quote.point) if quote.point else 0
                 if self.link is not None:
-                    self.link.send_snapshot(
-                        MarketUpdate(
-                            timestamp=now,
-                            data=MarketData(
-                                symbol=symbol, bid=quote.bid, ask=quote.ask, spread=max(spread, 0)
-                            ),
-                        )
+                    data = MarketData(
+                        symbol=symbol, bid=quote.bid, ask=quote.ask, spread=max(spread, 0)
                     )
+                    self.link.send_snapshot(MarketUpdate(timestamp=now, data=data))
                 self._emit(TickReceived(time=now, symbol=symbol, bid=quote.bid, ask=quote.ask))
 
     async def _clock_tick(self) -> None:
         while True:
             await asyncio.sleep(0.25)
-            self._apply_quiet(self.trading.on_clock(self._clock()))
-            if self.account is not None:
-                self._apply_quiet(self.trading.on_equity(self._clock(), self.account.equity))
+            self._apply_if_changed(self.trading.on_clock(self._clock()))
+            account = self.terminal.account
+            if account is not None:
+                # Crossing the daily reset with no account event: start the new day anyway.
+                self._apply_if_changed(self.trading.on_equity(self._clock(), account.equity))
 
-    # ================================================================ views
+    # ================================================================ messages for the brain
 
     def _status_message(self) -> ExecutorStatus:
         return ExecutorStatus(
             timestamp=self._clock(),
             trading_state=self.trading.state,
             halt_reason=self.trading.reason or None,
-            terminal_connected=self.terminal_available,
-            terminal_trade_allowed=self._trade_allowed(),
+            terminal_connected=self.terminal.available,
+            terminal_trade_allowed=self.terminal.trade_allowed,
             reconciled=self.reconciled,
             app_version=self._app_version,
             limits=self.limits.summary(),
@@ -1059,90 +710,20 @@ class Runtime:
 
     def _positions_message(self) -> PositionsSnapshot:
         return PositionsSnapshot(
-            timestamp=self._clock(), positions=self._positions_view(), orders=self._orders_view()
+            timestamp=self._clock(),
+            positions=self.terminal.positions_view(),
+            orders=self.terminal.orders_view(),
         )
-
-    def _positions_view(self) -> list[Position]:
-        return [
-            Position(
-                ticket=p.ticket,
-                symbol=p.symbol,
-                type=p.side,
-                volume=p.volume,
-                open_price=p.price_open,
-                current_price=p.price_current,
-                stop_loss=p.sl or None,
-                take_profit=p.tp or None,
-                profit=p.profit,
-                swap=p.swap,
-                magic=p.magic,
-                comment=p.comment,
-                open_time=_ms_to_dt(p.time_msc),
-            )
-            for p in self.positions
-        ]
-
-    def _orders_view(self) -> list[OpenOrder]:
-        return [
-            OpenOrder(
-                ticket=o.ticket,
-                symbol=o.symbol,
-                type=o.order_type,
-                volume=o.volume,
-                price=o.price_open,
-                stop_loss=o.sl or None,
-                take_profit=o.tp or None,
-                magic=o.magic,
-                comment=o.comment,
-                expiration=_ms_to_dt(o.expiration_msc) if o.expiration_msc else None,
-                setup_time=_ms_to_dt(o.time_setup_msc),
-            )
-            for o in self.orders
-        ]
 
     def _account_view(self) -> Account | None:
-        a = self.account
-        if a is None:
+        account = self.terminal.account
+        if account is None:
             return None
-        return Account(
-            login=a.login,
-            server=a.server,
-            currency=a.currency,
-            balance=a.balance,
-            equity=a.equity,
-            margin=a.margin,
-            free_margin=a.free_margin,
-            margin_level=a.margin_level or None,
-            leverage=a.leverage,
-            profit=a.profit,
-            mode=a.margin_mode,
-            day_start_equity=self.trading.latches.day_start_equity,
-        )
-
-
-def _get_deals(after: int, request_id: str) -> GetDeals:
-    return GetDeals(request_id=request_id, after_ticket=after, limit=1000)
-
-
-def _to_trade(request_id: str, command_id: str, command: TradeCommand) -> Trade:
-    return Trade(
-        request_id=request_id,
-        command_id=command_id,
-        action=command.action,
-        symbol=command.symbol,
-        order_type=command.type.value if command.type is not None else None,
-        volume=command.volume,
-        price=command.price,
-        sl=command.stop_loss,
-        tp=command.take_profit,
-        ticket=command.ticket,
-        magic=command.magic_number,
-        deviation=command.deviation if command.deviation is not None else 10,
-        expiration_msc=command.expiration or 0,
-    )
+        return account_view(account, self.trading.latches.day_start_equity)
 
 
 def _command_of(signal: bytes, local: bool) -> TradeCommand:
+    """The command of a journaled row (local commands store the bare command)."""
     if local:
         return msgspec.json.decode(signal, type=TradeCommand)
     return _signal_decoder.decode(signal).command
