@@ -56,7 +56,8 @@ def _add_settings(parser: argparse.ArgumentParser, struct: type[msgspec.Struct])
             continue
         flag = "--" + name.replace("_", "-")
         default = getattr(defaults, name)
-        help_text = f"{text} (default: {_show(default)})"
+        # argparse treats % in help as a format character.
+        help_text = f"{text} (default: {_show(default)})".replace("%", "%%")
         kind = hints[name]
         choices = _literal_choices(kind)
         if kind is bool:

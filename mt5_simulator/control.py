@@ -71,6 +71,7 @@ class SimControl(
     max_orders: Annotated[int, msgspec.Meta(ge=0)] | None = None
     #: margin level in % below which positions are stopped out (0 = never)
     stop_out_level: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    commission_per_lot: Annotated[float, msgspec.Meta(ge=0)] | None = None
     #: moves the simulator's clock forward (pending-order expiration, event times)
     advance_clock_ms: Annotated[int, msgspec.Meta(ge=0)] | None = None
     # faults (docs/simulator.md § Faults)

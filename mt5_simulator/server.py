@@ -249,6 +249,8 @@ class SimulatedTerminal:
                 market_hours=s.market_hours,
                 slippage_points=s.slippage_points,
                 max_trades_per_second=s.max_trades_per_second,
+                commission_per_lot=s.commission_per_lot,
+                stop_out_level=s.stop_out_level,
             ),
             positions=store.load_positions(),
             orders=store.load_orders(),
@@ -590,7 +592,7 @@ class SimulatedTerminal:
             self._clock_offset_ms += request.advance_clock_ms
         for name in (
             "slippage_points", "max_trades_per_second", "max_positions", "max_orders",
-            "stop_out_level",
+            "stop_out_level", "commission_per_lot",
         ):  # fmt: skip
             value = getattr(request, name)
             if value is not None:

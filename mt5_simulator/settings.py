@@ -108,6 +108,16 @@ class SimulatorSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     slippage_points: Annotated[
         int, msgspec.Meta(ge=0), _help("largest random slippage of market fills, in points")
     ] = 0
+    commission_per_lot: Annotated[
+        float,
+        msgspec.Meta(ge=0),
+        _help("commission per lot on every deal, in the deposit currency (ECN-style)"),
+    ] = 0.0
+    stop_out_level: Annotated[
+        float,
+        msgspec.Meta(ge=0),
+        _help("margin level in % below which the worst position is stopped out (0 = never)"),
+    ] = 50.0
     max_trades_per_second: Annotated[
         int, msgspec.Meta(ge=0), _help("more TRADE requests per second get 10024 (0 = off)")
     ] = 0

@@ -35,3 +35,5 @@ class Conditions:
     #: margin level (equity / margin, %) below which the most losing position is
     #: closed with reason SO, as the broker's stop-out does; 0 = never
     stop_out_level: float = 50.0
+    #: commission per lot charged on every deal (entry and exit), account currency
+    commission_per_lot: float = 0.0

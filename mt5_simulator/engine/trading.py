@@ -490,7 +490,6 @@ class TradingEngine:
                 changes.positions[existing.ticket] = None
             else:
                 changes.positions[existing.ticket] = existing
-            self.account.balance = round(self.account.balance + profit, 2)
             changes.account_changed = True
             deal = self._deal(
                 spec.name,
@@ -534,6 +533,9 @@ class TradingEngine:
         reason: str,
         now: int,
     ) -> TerminalDeal:
+        """Book a deal: its profit and commission go to the balance at once, as in MT5."""
+        commission = -round(self.conditions.commission_per_lot * volume, 2)
+        self.account.balance = round(self.account.balance + profit + commission, 2)
         return TerminalDeal(
             ticket=self._ticket(),
             order=order_ticket,
@@ -544,6 +546,7 @@ class TradingEngine:
             volume=volume,
             price=price,
             profit=profit,
+            commission=commission,
             magic=magic,
             comment=comment,
             reason=reason,
@@ -725,7 +728,6 @@ class TradingEngine:
         else:
             del self.positions[position.ticket]
             changes.positions[position.ticket] = None
-        self.account.balance = round(self.account.balance + profit, 2)
         changes.account_changed = True
         changes.deals.append(deal)
         changes.transactions.append(

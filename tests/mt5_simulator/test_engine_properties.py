@@ -45,6 +45,7 @@ def test_random_operations_keep_the_books_consistent(mode: str, ops: list[tuple]
     """Balance equals the start plus every deal's profit, volumes stay on the step, netting
     keeps one position per symbol, and the store reloads exactly the engine's positions/orders."""
     engine = make_engine(mode, balance=100_000.0)
+    engine.conditions.commission_per_lot = 3.5
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.in_dir(Path(tmp))
         store.create_account(engine.account, engine.next_ticket)
@@ -55,7 +56,7 @@ def test_random_operations_keep_the_books_consistent(mode: str, ops: list[tuple]
             nonlocal profits
             if changes is None:
                 return
-            profits += sum(d.profit for d in changes.deals)
+            profits += sum(d.profit + d.commission for d in changes.deals)
             store.commit(changes, engine.account, engine.next_ticket, outcome)  # type: ignore[arg-type]
 
         for op in ops:

@@ -237,3 +237,15 @@ def test_stop_out_closes_the_worst_position() -> None:
     assert deal.comment.startswith("[so ")
     assert loser.position not in engine.positions
     assert len(engine.positions) == 1
+
+
+def test_commission_is_charged_on_entry_and_exit() -> None:
+    """With a commission per lot each deal carries it and the balance pays it at once."""
+    engine = make_engine()
+    engine.conditions.commission_per_lot = 3.5
+    opened, changes = engine.trade(buy(volume=2.0), NOW)
+    assert changes.deals[0].commission == -7.0
+    assert engine.account.balance == 9_993.0
+    _, closed = engine.trade(trade(Action.CLOSE_POSITION, ticket=opened.position), NOW)
+    assert closed.deals[0].commission == -7.0
+    assert engine.account.balance == pytest.approx(9_993.0 - 7.0 - 20.0)  # spread 10 points
