@@ -12,6 +12,7 @@ from typing import Any
 
 from litestar import Request, Response, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from loguru import logger
 
 from brain_server.admin.order_form import parse_order
@@ -53,7 +54,7 @@ async def halt_all(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @post("/executors/{executor_id:str}/halt", name="admin_halt")
-async def halt(executor_id: str, request: Request[Any, Any, Any]) -> Response[Any]:
+async def halt(executor_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
     form = await form_of(request)
     flatten = form.get("flatten") == "on"
     try:
@@ -67,7 +68,7 @@ async def halt(executor_id: str, request: Request[Any, Any, Any]) -> Response[An
 
 
 @post("/executors/{executor_id:str}/resume", name="admin_resume")
-async def resume(executor_id: str, request: Request[Any, Any, Any]) -> Response[Any]:
+async def resume(executor_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
     form = await form_of(request)
     try:
         await brain_of(request).resume(
@@ -86,7 +87,7 @@ def _end_session(request: Request[Any, Any, Any], executor_id: str) -> None:
 
 
 @post("/executors/{executor_id:str}/key", name="admin_new_key")
-async def new_key(executor_id: str, request: Request[Any, Any, Any]) -> Response[Any]:
+async def new_key(executor_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
     """Issue a new API key; it is shown on this one answer and never again."""
     brain = brain_of(request)
     actor = admin_of(request).actor
@@ -103,7 +104,7 @@ async def new_key(executor_id: str, request: Request[Any, Any, Any]) -> Response
 
 
 @post("/executors/{executor_id:str}/revoke", name="admin_revoke")
-async def revoke(executor_id: str, request: Request[Any, Any, Any]) -> Response[Any]:
+async def revoke(executor_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
     brain = brain_of(request)
     actor = admin_of(request).actor
     if not await brain.db.call(brain.db.store.revoke_executor, executor_id, now_ms(), actor):
@@ -114,7 +115,7 @@ async def revoke(executor_id: str, request: Request[Any, Any, Any]) -> Response[
 
 
 @post("/commands/{command_id:str}/cancel", name="admin_cancel")
-async def cancel(command_id: str, request: Request[Any, Any, Any]) -> Response[Any]:
+async def cancel(command_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         _, cancelled = await brain_of(request).cancel(command_id, admin_of(request).actor)
     except StoreError as exc:

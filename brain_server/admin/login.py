@@ -14,7 +14,7 @@ import asyncio
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from loguru import logger
 
 from brain_server.admin.render import render
@@ -88,7 +88,7 @@ def login_page(
 @get("/login", name="admin_login_form")
 async def login_form(
     request: Request[Any, Any, Any],
-    next_path: Annotated[str | None, Parameter(query="next")] = None,
+    next_path: Annotated[str | None, QueryParameter(name="next")] = None,
 ) -> Response[Any]:
     if await session_of(request) is not None:
         return Response("", status_code=303, headers={"Location": safe_next(next_path)})

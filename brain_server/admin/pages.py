@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 
 from brain_server.admin.order_form import ACTIONS, PRIORITIES, TYPES, OrderForm
 from brain_server.admin.render import render
@@ -130,7 +130,9 @@ async def overview(request: Request[Any, Any, Any]) -> Response[str]:
 
 
 @get("/executors/{executor_id:str}", name="admin_executor")
-async def executor_page(executor_id: str, request: Request[Any, Any, Any]) -> Response[str]:
+async def executor_page(
+    executor_id: FromPath[str], request: Request[Any, Any, Any]
+) -> Response[str]:
     brain = brain_of(request)
     store = brain.db.store
     row = await brain.db.call(store.get_executor, executor_id)
@@ -168,8 +170,8 @@ async def executor_page(executor_id: str, request: Request[Any, Any, Any]) -> Re
 @get("/commands", name="admin_commands")
 async def commands_page(
     request: Request[Any, Any, Any],
-    executor: Annotated[str | None, Parameter(query="executor")] = None,
-    status: Annotated[str | None, Parameter(query="status")] = None,
+    executor: Annotated[str | None, QueryParameter(name="executor")] = None,
+    status: Annotated[str | None, QueryParameter(name="status")] = None,
 ) -> Response[str]:
     brain = brain_of(request)
     names = await names_of(brain)
@@ -228,7 +230,7 @@ def timeline(view: CommandView) -> list[Step]:
 
 
 @get("/commands/{command_id:str}", name="admin_command")
-async def command_page(command_id: str, request: Request[Any, Any, Any]) -> Response[str]:
+async def command_page(command_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[str]:
     brain = brain_of(request)
     row = await brain.db.call(brain.db.store.get_command, command_id)
     if row is None:
@@ -277,6 +279,6 @@ async def order_page(
 @get("/orders/new", name="admin_order_form")
 async def order_form(
     request: Request[Any, Any, Any],
-    executor: Annotated[str | None, Parameter(query="executor")] = None,
+    executor: Annotated[str | None, QueryParameter(name="executor")] = None,
 ) -> Response[str]:
     return await order_page(request, blank_order(executor))
