@@ -117,9 +117,10 @@ Section "${APP} (required)" SecApp
   WriteRegDWORD SHCTX "${UNINSTALL_KEY}" "EstimatedSize" "$0"
 SectionEnd
 
-; Per user: HKCU's Run key. Per machine: HKLM's, so it starts for every user who signs in.
+; HKCU's Run key in both modes: the tray app's own "Start with Windows" checkbox
+; (executor_app/gui/autostart.py) switches this same value, so the two always agree.
 Section /o "Start with Windows" SecAutostart
-  WriteRegStr SHCTX "${RUN_KEY}" "${APP}" '"$INSTDIR\${EXE}"'
+  WriteRegStr HKCU "${RUN_KEY}" "${APP}" '"$INSTDIR\${EXE}"'
 SectionEnd
 
 Function .onInit
@@ -136,7 +137,7 @@ FunctionEnd
 Section "un.${APP}" SecUnApp
   SectionIn RO
   Delete "$SMPROGRAMS\${APP}.lnk"
-  DeleteRegValue SHCTX "${RUN_KEY}" "${APP}"
+  DeleteRegValue HKCU "${RUN_KEY}" "${APP}"
   ; Only what the installer put there, never RMDir /r on $INSTDIR: a user may have chosen a
   ; folder that holds other things.
   !include "${UNINSTALL_LIST}"

@@ -94,7 +94,7 @@ def _assert_uninstalled(wine: WinePrefix, hive: str, instdir: Path, menu: Path) 
     assert not menu.exists()
     assert wine.registry(hive, UNINSTALL_KEY) is None
     assert wine.registry(hive, SETTINGS_KEY) is None
-    assert APP not in (wine.registry(hive, RUN_KEY) or {})
+    assert APP not in (wine.registry("HKCU", RUN_KEY) or {})
 
 
 def test_per_user_install_with_autostart_then_uninstall_keeps_user_data(
