@@ -13,6 +13,7 @@ import getpass
 import json
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -253,10 +254,22 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def serve(settings: Settings) -> None:
     """Run until SIGTERM/SIGINT; prints ``fx-brain ready http://HOST:PORT`` once listening."""
+    sock = _listen(settings.host, settings.port)
+    port = int(sock.getsockname()[1])
     import uvicorn
     from loguru import logger
 
     from brain_server.app import create_app
+
+    class _Server(uvicorn.Server):
+        """Signals once the lifespan has started and the socket accepts connections."""
+
+        ready: asyncio.Event
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                self.ready.set()
 
     logger.remove()
     logger.add(sys.stderr, level=settings.log_level.upper())
@@ -277,30 +290,37 @@ def serve(settings: Settings) -> None:
         lifespan="on",
         timeout_graceful_shutdown=5,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
 
     async def run() -> None:
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            if task.done():
-                break
-            await asyncio.sleep(0.02)
-        if server.started:
-            print(
-                f"fx-brain ready http://{settings.host}:{_bound_port(server, settings)}", flush=True
-            )
+        server.ready = asyncio.Event()
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        ready = asyncio.create_task(server.ready.wait())
+        await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if server.ready.is_set():
+            print(f"fx-brain ready http://{settings.host}:{port}", flush=True)
+        ready.cancel()
         await task
 
-    asyncio.run(run())
-    if not server.started:
-        raise FailureError(f"could not listen on {settings.host}:{settings.port}")
+    try:
+        asyncio.run(run())
+    except SystemExit as exc:  # uvicorn exits 3 when start-up fails (lifespan error)
+        raise FailureError(f"server failed to start (code {exc.code}); see the log above") from None
+    finally:
+        sock.close()
 
 
-def _bound_port(server: Any, settings: Settings) -> int:
-    for srv in getattr(server, "servers", []):
-        for sock in srv.sockets:
-            return int(sock.getsockname()[1])
-    return settings.port
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind the listening socket first: a clear error, and port 0 works (the ready line tells)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise FailureError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    return sock
 
 
 def _admin_routes() -> list[Any]:
@@ -333,11 +353,6 @@ def main(argv: list[str] | None = None) -> int:
         "admin-password": cmd_admin_password,
         "webhooks": cmd_webhooks,
     }
-    if args.command != "serve":
-        from loguru import logger
-
-        logger.remove()
-        logger.add(sys.stderr, level="WARNING")
     # uvicorn handles SIGINT/SIGTERM itself; elsewhere Ctrl-C ends quietly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:

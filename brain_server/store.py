@@ -397,7 +397,7 @@ class Store:
                     if statement.strip():
                         db.execute(statement)
                 db.execute("UPDATE schema_version SET version = ?", (number,))
-                logger.info("database {} migrated to schema {}", self.path, number)
+                logger.debug("database {} migrated to schema {}", self.path, number)
 
     def schema_version(self) -> int:
         return int(self._db.execute("SELECT version FROM schema_version").fetchone()[0])

@@ -57,7 +57,9 @@ StrategyId = Annotated[str, msgspec.Meta(max_length=64)]
 ExpiryMs = Annotated[int, msgspec.Meta(ge=1, le=30 * 24 * 3600 * 1000)]
 
 
-class _Body(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True):
+class _Body(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """REST bodies keep every key (null when unset), so clients see a stable shape."""
+
     pass
 
 
