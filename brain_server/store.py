@@ -1234,9 +1234,6 @@ class Store:
             if row is not None:
                 self._audit(db, now_ms, f"admin:{row[0]}", "admin.logout", None, None)
 
-    def admin_usernames(self) -> list[str]:
-        return [str(r[0]) for r in self._db.execute("SELECT username FROM admin_credentials")]
-
     def rotate_executor_key(self, executor_id: str, actor: str, now_ms: int) -> str:
         """A new API key for an executor (the old one stops working; a revoked one is active
         again); returns the key, which is shown once."""
@@ -1250,17 +1247,6 @@ class Store:
                 raise StoreError("UNKNOWN_EXECUTOR", f"no executor {executor_id!r}")
             self._audit(db, now_ms, actor, "executor.key", executor_id, None)
         return api_key
-
-    def add_executor_by(self, name: str, actor: str, now_ms: int) -> tuple[str, str]:
-        """Register an executor on behalf of ``actor``; returns (id, api key)."""
-        executor_id, api_key = credentials.new_executor_id(), credentials.new_api_key()
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO executors (id, name, api_key_hash, created_ms) VALUES (?, ?, ?, ?)",
-                (executor_id, name, credentials.hash_secret(api_key), now_ms),
-            )
-            self._audit(db, now_ms, actor, "executor.add", executor_id, {"name": name})
-        return executor_id, api_key
 
     def executor_sessions(self, executor_id: str, limit: int = 20) -> list[dict[str, Any]]:
         """Session history of one executor, newest first."""
@@ -1305,13 +1291,6 @@ class Store:
             amount = fill.profit + fill.commission + fill.swap
             totals[str(r[0])] = totals.get(str(r[0]), 0.0) + amount
         return totals
-
-    def command_audit(self, command_id: str) -> list[dict[str, Any]]:
-        rows = self._db.execute(
-            "SELECT at_ms, actor, action, detail FROM audit_log WHERE target = ? ORDER BY id",
-            (command_id,),
-        )
-        return [dict(r) for r in rows]
 
     # ============================================================ end of web admin
 
