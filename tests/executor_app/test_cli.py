@@ -32,7 +32,8 @@ def test_help_and_version() -> None:
     """--help explains the program; --version prints it; both exit 0."""
     helped = run("--help")
     assert helped.returncode == 0
-    assert "--headless" in helped.stdout and "--config" in helped.stdout
+    assert "--headless" in helped.stdout
+    assert "--config" in helped.stdout
     version = run("--version")
     assert version.returncode == 0
     assert version.stdout.startswith("fx-executor ")

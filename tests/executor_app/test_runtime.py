@@ -97,7 +97,9 @@ async def test_manual_fill_reported_and_local_stop_flattens(runtime: Runtime, si
     assert [(f.fill.volume, f.fill.entry, f.fill.command_id) for f in fills] == [(0.2, "IN", None)]
     runtime.emergency_stop(flatten=True)
     assert runtime.trading.state is TradingState.HALTED  # before any await
-    await until(lambda: not runtime.terminal.positions and runtime.trading.state is TradingState.HALTED)
+    await until(
+        lambda: not runtime.terminal.positions and runtime.trading.state is TradingState.HALTED
+    )
     assert any(
         isinstance(e, TradingStateChanged) and e.state is TradingState.HALTED for e in events
     )
