@@ -28,7 +28,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from fx_protocol.codec import BoundedDecoder, encode
+from fx_protocol.codec import INT64_MAX, BoundedDecoder, Int64, encode
 from fx_protocol.commands import Magic, Symbol, TradeCommand, validate_command
 from fx_protocol.vocabulary import Priority, ReasonCode, RejectSource, TradingState
 
@@ -90,7 +90,7 @@ class Hello(_Message, tag="HELLO", frozen=True, kw_only=True):
 
     executor_id: ExecutorId
     api_key: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
-    protocol_version: int
+    protocol_version: Int64
     app_version: str
     timestamp: datetime
 
@@ -99,10 +99,10 @@ class Welcome(_Message, tag="WELCOME", frozen=True, kw_only=True):
     """Brain → executor: session accepted."""
 
     session_id: str
-    protocol_version: int
+    protocol_version: Int64
     server_time: datetime
-    heartbeat_interval_ms: Annotated[int, msgspec.Meta(ge=100)]
-    heartbeat_timeout_ms: Annotated[int, msgspec.Meta(ge=100)]
+    heartbeat_interval_ms: Annotated[int, msgspec.Meta(ge=100, le=INT64_MAX)]
+    heartbeat_timeout_ms: Annotated[int, msgspec.Meta(ge=100, le=INT64_MAX)]
     #: the highest executor ``seq`` the brain has stored; resend everything above it
     last_executor_seq: Seq
 
@@ -139,7 +139,7 @@ class TradeSignal(_Message, tag="TRADE_SIGNAL", frozen=True, kw_only=True):
     command: TradeCommand
     priority: Priority = Priority.NORMAL
     #: time to live in milliseconds from ``timestamp`` (reference design)
-    expiry: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    expiry: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)] | None = None
     #: absolute deadline; authoritative when present
     expires_at: datetime | None = None
     strategy_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
@@ -201,16 +201,16 @@ class ExecutionResultBody(
     success: bool
     #: executed | rejected | unknown (timed out, being reconciled)
     status: Literal["executed", "rejected", "unknown"]
-    ticket: int | None = None
+    ticket: Int64 | None = None
     open_price: float | None = None
     #: milliseconds from receipt by the executor to the terminal's reply
     execution_time: float | None = None
     slippage: float | None = None
     price: float | None = None
     volume: float | None = None
-    deal: int | None = None
-    order: int | None = None
-    retcode: int | None = None
+    deal: Int64 | None = None
+    order: Int64 | None = None
+    retcode: Int64 | None = None
     retcode_name: str | None = None
     reason: ReasonCode | None = None
     message: str | None = None
@@ -229,9 +229,9 @@ class ExecutionResult(_Message, tag="EXECUTION_RESULT", frozen=True, kw_only=Tru
 class FillReport(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True):
     """A deal on the account, whoever caused it (command, SL/TP, stop-out, manual)."""
 
-    deal: int
-    order: int
-    position_id: int
+    deal: Int64
+    order: Int64
+    position_id: Int64
     symbol: Symbol
     side: Side
     entry: Literal["IN", "OUT", "INOUT", "OUT_BY"]
@@ -263,12 +263,12 @@ class LimitsSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     allowed_symbols: list[str]
     max_volume_per_order: float
     max_total_volume_per_symbol: float
-    max_open_positions: int
-    max_orders_per_minute: int
+    max_open_positions: Int64
+    max_orders_per_minute: Int64
     daily_loss_limit: float
     require_stop_loss: bool
     max_price_deviation_pct: float
-    max_spread_points: int
+    max_spread_points: Int64
     on_brain_disconnect: Literal["keep", "halt", "flatten"]
 
 
@@ -285,7 +285,7 @@ class ExecutorStatus(_Message, tag="EXECUTOR_STATUS", frozen=True, kw_only=True)
 
 
 class Position(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True):
-    ticket: int
+    ticket: Int64
     symbol: Symbol
     type: Side
     volume: NonNegative
@@ -301,7 +301,7 @@ class Position(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_d
 
 
 class OpenOrder(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True):
-    ticket: int
+    ticket: Int64
     symbol: Symbol
     type: Literal["BUY_LIMIT", "SELL_LIMIT", "BUY_STOP", "SELL_STOP"]
     volume: NonNegative
@@ -321,7 +321,7 @@ class PositionsSnapshot(_Message, tag="POSITIONS", frozen=True, kw_only=True):
 
 
 class Account(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True):
-    login: int = 0
+    login: Int64 = 0
     server: str = ""
     currency: str
     balance: float
@@ -329,7 +329,7 @@ class Account(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_de
     margin: float = 0.0
     free_margin: float = 0.0
     margin_level: float | None = None
-    leverage: int = 0
+    leverage: Int64 = 0
     profit: float = 0.0
     mode: Literal["hedging", "netting"] = "hedging"
     day_start_equity: float | None = None
@@ -346,8 +346,8 @@ class MarketData(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     symbol: Symbol
     bid: float
     ask: float
-    spread: int
-    volume: int = 0
+    spread: Int64
+    volume: Int64 = 0
 
 
 class MarketUpdate(_Message, tag="MARKET_UPDATE", frozen=True, kw_only=True):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
@@ -17,6 +17,11 @@ from fx_protocol.errors import ProtocolError
 from fx_protocol.vocabulary import ReasonCode
 
 T = TypeVar("T")
+
+INT64_MAX = 2**63 - 1
+#: Every integer on the wire fits a signed 64-bit column (SQLite, MQL5 ``long``):
+#: an unbounded ``int`` would decode 10**30 and fail later, far from the edge.
+Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=INT64_MAX)]
 
 _PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
 _MISSING_RE = re.compile(r"^Object missing required field `([^`]+)`")

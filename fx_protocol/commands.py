@@ -12,6 +12,7 @@ from typing import Annotated
 
 import msgspec
 
+from fx_protocol.codec import INT64_MAX
 from fx_protocol.errors import ProtocolError
 from fx_protocol.vocabulary import Action, OrderType, ReasonCode
 
@@ -43,7 +44,7 @@ class TradeCommand(msgspec.Struct, frozen=True, kw_only=True, rename="camel", om
     magic_number: Magic | None = None
     comment: Annotated[str, msgspec.Meta(max_length=64)] | None = None
     #: pending-order expiration, epoch milliseconds (PLACE_ORDER only)
-    expiration: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    expiration: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)] | None = None
     #: maximum slippage for market orders, in points
     deviation: Annotated[int, msgspec.Meta(ge=0, le=100_000)] | None = None
 

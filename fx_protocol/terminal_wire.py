@@ -25,7 +25,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from fx_protocol.codec import BoundedDecoder, encode
+from fx_protocol.codec import INT64_MAX, BoundedDecoder, Int64, encode
 from fx_protocol.commands import Symbol
 from fx_protocol.vocabulary import Action
 
@@ -107,14 +107,14 @@ class TerminalHealth(_Body, frozen=True, kw_only=True):
     trade_allowed: bool
     #: MQL_TRADE_ALLOWED: this EA may trade (its own "Allow Algo Trading" setting)
     ea_trade_allowed: bool
-    last_tick_msc: int = 0
+    last_tick_msc: Int64 = 0
     #: new random value on every EA start, so a restart is visible to the executor
     instance: str
-    time_msc: int
+    time_msc: Int64
 
 
 class TerminalAccount(_Body, frozen=True, kw_only=True):
-    login: int = 0
+    login: Int64 = 0
     server: str = ""
     currency: str
     balance: float
@@ -122,7 +122,7 @@ class TerminalAccount(_Body, frozen=True, kw_only=True):
     margin: float = 0.0
     free_margin: float = 0.0
     margin_level: float = 0.0
-    leverage: int = 0
+    leverage: Int64 = 0
     profit: float = 0.0
     margin_mode: Literal["hedging", "netting"] = "hedging"
     trade_allowed: bool = True
@@ -139,9 +139,9 @@ class TerminalPosition(_Body, frozen=True, kw_only=True):
     tp: float = 0.0
     profit: float = 0.0
     swap: float = 0.0
-    magic: int = 0
+    magic: Int64 = 0
     comment: str = ""
-    time_msc: int
+    time_msc: Int64
 
 
 class TerminalOrder(_Body, frozen=True, kw_only=True):
@@ -152,11 +152,11 @@ class TerminalOrder(_Body, frozen=True, kw_only=True):
     price_open: float
     sl: float = 0.0
     tp: float = 0.0
-    magic: int = 0
+    magic: Int64 = 0
     comment: str = ""
-    time_setup_msc: int
+    time_setup_msc: Int64
     #: 0 = good till cancelled
-    expiration_msc: int = 0
+    expiration_msc: Int64 = 0
 
 
 class TerminalDeal(_Body, frozen=True, kw_only=True):
@@ -171,25 +171,25 @@ class TerminalDeal(_Body, frozen=True, kw_only=True):
     profit: float = 0.0
     commission: float = 0.0
     swap: float = 0.0
-    magic: int = 0
+    magic: Int64 = 0
     comment: str = ""
     #: ENUM_DEAL_REASON without prefix: CLIENT, MOBILE, WEB, EXPERT, SL, TP, SO, ...
     reason: str = "EXPERT"
-    time_msc: int
+    time_msc: Int64
 
 
 class SymbolSpec(_Body, frozen=True, kw_only=True):
     symbol: Symbol
-    digits: int
+    digits: Int64
     point: float
     contract_size: float
     volume_min: float
     volume_max: float
     volume_step: float
-    stops_level: int = 0
-    freeze_level: int = 0
+    stops_level: Int64 = 0
+    freeze_level: Int64 = 0
     #: SYMBOL_FILLING_MODE bitmask: 1 = FOK, 2 = IOC (RETURN is always allowed)
-    filling_modes: int = 1
+    filling_modes: Int64 = 1
     trade_mode: Literal["FULL", "LONGONLY", "SHORTONLY", "CLOSEONLY", "DISABLED"] = "FULL"
     currency_profit: str = "USD"
     currency_margin: str = "USD"
@@ -201,7 +201,7 @@ class CloseItem(_Body, frozen=True, kw_only=True):
     """One position or order handled by a CLOSE_ALL."""
 
     ticket: Ticket
-    retcode: int
+    retcode: Int64
     deal: Ticket = 0
     volume: float = 0.0
     price: float = 0.0
@@ -211,7 +211,7 @@ class TradeOutcome(_Body, frozen=True, kw_only=True):
     """What the terminal did with one command id; stored by the EA for idempotency."""
 
     command_id: CommandId
-    retcode: int
+    retcode: Int64
     retcode_name: str
     success: bool
     order: Ticket = 0
@@ -222,7 +222,7 @@ class TradeOutcome(_Body, frozen=True, kw_only=True):
     bid: float = 0.0
     ask: float = 0.0
     message: str = ""
-    time_msc: int
+    time_msc: Int64
     closed: list[CloseItem] = []
 
 
@@ -242,11 +242,11 @@ class Trade(_Message, tag="TRADE", frozen=True, kw_only=True):
     sl: Annotated[float, msgspec.Meta(ge=0)] | None = None
     tp: Annotated[float, msgspec.Meta(ge=0)] | None = None
     ticket: Ticket | None = None
-    magic: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    magic: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)] | None = None
     #: maximum slippage in points for market orders
-    deviation: Annotated[int, msgspec.Meta(ge=0)] = 10
+    deviation: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)] = 10
     #: pending-order expiration, epoch ms; 0 = good till cancelled
-    expiration_msc: Annotated[int, msgspec.Meta(ge=0)] = 0
+    expiration_msc: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)] = 0
 
 
 class QueryCommand(_Message, tag="QUERY_COMMAND", frozen=True, kw_only=True):
@@ -263,15 +263,15 @@ class GetAccount(_Message, tag="GET_ACCOUNT", frozen=True, kw_only=True):
 class GetPositions(_Message, tag="GET_POSITIONS", frozen=True, kw_only=True):
     request_id: RequestId
     symbol: Symbol | None = None
-    magic: int | None = None
-    offset: Annotated[int, msgspec.Meta(ge=0)] = 0
+    magic: Int64 | None = None
+    offset: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)] = 0
     limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = DEFAULT_PAGE
 
 
 class GetOrders(_Message, tag="GET_ORDERS", frozen=True, kw_only=True):
     request_id: RequestId
     symbol: Symbol | None = None
-    offset: Annotated[int, msgspec.Meta(ge=0)] = 0
+    offset: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)] = 0
     limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = DEFAULT_PAGE
 
 
@@ -335,13 +335,13 @@ class AccountInfo(_Message, tag="ACCOUNT_INFO", frozen=True, kw_only=True):
 
 class PositionsList(_Message, tag="POSITIONS_LIST", frozen=True, kw_only=True):
     request_id: RequestId
-    total: int
+    total: Int64
     positions: list[TerminalPosition]
 
 
 class OrdersList(_Message, tag="ORDERS_LIST", frozen=True, kw_only=True):
     request_id: RequestId
-    total: int
+    total: Int64
     orders: list[TerminalOrder]
 
 
@@ -396,39 +396,39 @@ TerminalReply = (
 
 class TickEvent(_Message, tag="TICK", frozen=True, kw_only=True):
     instance: str
-    seq: int
+    seq: Int64
     symbol: Symbol
     bid: float
     ask: float
     last: float = 0.0
-    volume: int = 0
-    time_msc: int
+    volume: Int64 = 0
+    time_msc: Int64
 
 
 class TradeTransactionEvent(_Message, tag="TRADE_TRANSACTION", frozen=True, kw_only=True):
     """A change on the account: a deal (fill, SL/TP, stop-out, manual) or an order change."""
 
     instance: str
-    seq: int
+    seq: Int64
     #: ENUM_TRADE_TRANSACTION_TYPE without prefix: DEAL_ADD, ORDER_ADD, ORDER_DELETE, ...
     kind: str
     symbol: str = ""
     order: Ticket = 0
     position: Ticket = 0
     deal: TerminalDeal | None = None
-    time_msc: int
+    time_msc: Int64
 
 
 class AccountUpdateEvent(_Message, tag="ACCOUNT_UPDATE", frozen=True, kw_only=True):
     instance: str
-    seq: int
+    seq: Int64
     account: TerminalAccount
-    time_msc: int
+    time_msc: Int64
 
 
 class HeartbeatEvent(_Message, tag="HEARTBEAT", frozen=True, kw_only=True):
     instance: str
-    seq: int
+    seq: Int64
     health: TerminalHealth
 
 

@@ -316,3 +316,36 @@ def test_protocol_error_repr_names_reason_and_field() -> None:
     error = ProtocolError(ReasonCode.INVALID_COMMAND, "bad", field="$.seq")
     assert repr(error) == "ProtocolError(INVALID_COMMAND, 'bad', field='$.seq')"
     assert str(error) == "bad"
+
+
+@pytest.mark.parametrize(
+    ("decode", "frame", "field"),
+    [
+        (
+            brain_wire.decode_from_executor,
+            b'{"type":"MARKET_UPDATE","timestamp":"2024-01-01T00:00:00Z",'
+            b'"data":{"symbol":"EURUSD","bid":1.1,"ask":1.2,"spread":1000000000000000000000}}',
+            "$.data.spread",
+        ),
+        (
+            brain_wire.decode_from_executor,
+            b'{"type":"FILL","timestamp":"2024-01-01T00:00:00Z","seq":1,"fill":{"deal":'
+            b'9223372036854775808,"order":1,"positionId":1,"symbol":"EURUSD","side":"BUY",'
+            b'"entry":"IN","volume":1,"price":1,"reason":"EXPERT","time":"2024-01-01T00:00:00Z"}}',
+            "$.fill.deal",
+        ),
+        (
+            terminal_wire.decode_event,
+            b'{"type":"TICK","instance":"a","seq":-9223372036854775809,"symbol":"EURUSD",'
+            b'"bid":1,"ask":1,"timeMsc":0}',
+            "$.seq",
+        ),
+    ],
+)
+def test_integers_beyond_64_bits_are_refused(
+    decode: Callable[[bytes | str], Any], frame: bytes, field: str
+) -> None:
+    """An integer that no SQLite column or MQL5 long can hold is refused at the edge."""
+    with pytest.raises(ProtocolError) as caught:
+        decode(frame)
+    assert caught.value.field == field
