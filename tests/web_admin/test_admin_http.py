@@ -196,3 +196,25 @@ def test_order_form_uses_the_api_validation() -> None:
         form = parse_order({**base, **change})
         assert not form.ok
         assert message in form.errors[field], (change, form.errors)
+
+
+def test_new_api_key_is_shown_once_and_revoke_disables_it(client: TestClient[Any]) -> None:
+    """Issuing a key shows it on that answer only (the store keeps its hash); revoking ends it."""
+    from brain_server.credentials import hash_secret
+
+    log_in(client)
+    store = client.app.state.brain.db.store
+    (executor,) = store.list_executors()
+    page = client.get(f"/admin/executors/{executor.id}")
+    token = token_of(page.text)
+    answer = client.post(f"/admin/executors/{executor.id}/key", data={"csrf_token": token})
+    found = re.search(r'id="new-key"[^>]*value="(fxk_[^"]+)"', answer.text)
+    assert found is not None
+    assert store.executor_key_hash(executor.id) == hash_secret(found.group(1))
+    assert found.group(1) not in client.get(f"/admin/executors/{executor.id}").text
+    answer = client.post(
+        f"/admin/executors/{executor.id}/revoke", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    assert store.executor_key_hash(executor.id) is None
+    assert [a["action"] for a in store.audit_log(5)][:2] == ["executor.revoke", "executor.key"]
