@@ -128,6 +128,7 @@ class Runtime:
         self._rate = RateWindow()
         self.terminal = TerminalMirror()
         self.reconciled = False
+        self._reconciled = asyncio.Event()
         self._terminal_up = asyncio.Event()
         self._recent: deque[CommandUpdated] = deque(maxlen=_RECENT)
         self._catching_up = False
@@ -420,6 +421,12 @@ class Runtime:
         )
 
     async def _process(self, signal: TradeSignal, received: float) -> None:
+        if signal.command.action.adds_risk and not self.reconciled:
+            # Right after start-up the brain may deliver queued commands before the
+            # reconciliation (a few requests) is done: give it a moment, then fail closed.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._timeout):
+                    await self._reconciled.wait()
         now = self._clock()
         journal = self._j()
         known = journal.command(signal.command_id) is not None
@@ -633,6 +640,7 @@ class Runtime:
                 await asyncio.sleep(min(0.2 * attempt, 2.0))
                 continue
             self.reconciled = True
+            self._reconciled.set()
             logger.info("reconciled with the terminal; accepting new risk")
             self._emit(ReconciliationChanged(time=self._clock(), reconciled=True))
             self._status_wanted.set()
@@ -663,6 +671,14 @@ class Runtime:
             self._status_wanted.clear()
             if self.link is None:
                 continue
+            session = self.link.session
+            if session.state is LinkState.CONNECTED:
+                # Observers get the latest heartbeat latency at the status cadence.
+                self._emit(
+                    BrainConnectionChanged(
+                        time=self._clock(), state=session.state, latency_ms=session.latency_ms
+                    )
+                )
             self.link.send_snapshot(self._status_message())
             self.link.send_snapshot(self._positions_message())
             account = self._account_view()
