@@ -320,3 +320,67 @@ def test_a_second_dealer_gets_its_own_replies(target: Target) -> None:
         assert reply_b is not None
         assert (reply_a["requestId"], reply_b["requestId"]) == ("from-a", "from-b")
         assert a.dealer.poll(100, zmq.POLLIN) == 0
+
+
+def test_deals_page_by_ticket(client: TerminalClient, target: Target) -> None:
+    """GET_DEALS returns deals after afterTicket, oldest first, with more=true past the limit."""
+    first = open_position(client, target.symbol, new_command_id())["outcome"]
+    second = open_position(client, target.symbol, new_command_id())["outcome"]
+    page = client.request({"type": "GET_DEALS", "afterTicket": first["deal"] - 1, "limit": 1})
+    assert [d["ticket"] for d in page["deals"]] == [first["deal"]]
+    assert page["more"] is True
+    rest = client.request({"type": "GET_DEALS", "afterTicket": first["deal"], "limit": 1000})
+    tickets = [d["ticket"] for d in rest["deals"]]
+    assert tickets[0] == second["deal"]
+    assert tickets == sorted(tickets)
+    for outcome in (first, second):
+        close_position(client, outcome["position"])
+
+
+def test_pending_order_place_list_cancel(client: TerminalClient, target: Target) -> None:
+    """A BUY_LIMIT far below the market is PLACED, published, listed, and cancelled with DONE."""
+    spec = client.request({"type": "GET_SYMBOLS", "symbols": [target.symbol]})["symbols"][0]
+    price = round(spec["ask"] * 0.98, spec["digits"])
+    client.wait_subscribed()
+    command_id = new_command_id()
+    placed = client.trade(command_id, "PLACE_ORDER", symbol=target.symbol, orderType="BUY_LIMIT",
+                          volume=0.01, price=price)  # fmt: skip
+    outcome = placed["outcome"]
+    assert outcome["retcode"] == Retcode.PLACED
+    client.wait_event(
+        lambda t, b: (
+            t == b"trade." + target.symbol.encode()
+            and b["kind"] == "ORDER_ADD"
+            and b["order"] == outcome["order"]
+        )
+    )
+    orders = client.request({"type": "GET_ORDERS", "symbol": target.symbol})["orders"]
+    (order,) = [o for o in orders if o["ticket"] == outcome["order"]]
+    assert (order["orderType"], order["priceOpen"], order["comment"]) == (
+        "BUY_LIMIT", price, command_id,
+    )  # fmt: skip
+    cancelled = client.trade(new_command_id(), "CANCEL_ORDER", ticket=outcome["order"])
+    assert cancelled["outcome"]["retcode"] == Retcode.DONE
+    orders = client.request({"type": "GET_ORDERS", "symbol": target.symbol})["orders"]
+    assert outcome["order"] not in [o["ticket"] for o in orders]
+
+
+def test_modify_then_close_all_by_magic(client: TerminalClient, target: Target) -> None:
+    """MODIFY_POSITION sets SL/TP; CLOSE_ALL by magic closes exactly the positions with it."""
+    magic = 900_000 + secrets.randbelow(99_999)
+    spec = client.request({"type": "GET_SYMBOLS", "symbols": [target.symbol]})["symbols"][0]
+    opened = client.trade(
+        new_command_id(), "OPEN_POSITION", symbol=target.symbol, orderType="BUY",
+        volume=0.01, magic=magic, deviation=50,
+    )["outcome"]  # fmt: skip
+    sl = round(spec["bid"] * 0.98, spec["digits"])
+    tp = round(spec["bid"] * 1.02, spec["digits"])
+    modified = client.trade(new_command_id(), "MODIFY_POSITION", ticket=opened["position"],
+                            sl=sl, tp=tp)  # fmt: skip
+    assert modified["outcome"]["retcode"] == Retcode.DONE
+    positions = client.request({"type": "GET_POSITIONS", "magic": magic})["positions"]
+    assert [(p["ticket"], p["sl"], p["tp"]) for p in positions] == [(opened["position"], sl, tp)]
+    closed = client.trade(new_command_id(), "CLOSE_ALL", magic=magic)["outcome"]
+    assert closed["retcode"] == Retcode.DONE
+    assert [item["ticket"] for item in closed["closed"]] == [opened["position"]]
+    assert client.request({"type": "GET_POSITIONS", "magic": magic})["positions"] == []
