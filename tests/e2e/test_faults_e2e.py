@@ -80,3 +80,22 @@ def test_network_drop_mid_stream(stack: Stack) -> None:
     time.sleep(1.0)  # the outage itself
     stack.proxy.restore()
     assert_once(stack, ids)
+
+
+def test_executor_killed_mid_stream(stack: Stack) -> None:
+    """kill -9 of the executor while commands stream in, restart: each executes once."""
+    ids = [stack.submit(BUY)["commandId"] for _ in range(10)]
+    stack.kill("executor")
+    ids += [stack.submit(BUY)["commandId"] for _ in range(3)]
+    stack.start_executor()
+    assert_once(stack, ids)
+
+
+def test_terminal_crash_after_trade_before_reply(stack: Stack) -> None:
+    """The terminal dies after trading, before replying; after its restart: one deal."""
+    stack.sim_control(crashAfterTrades=1)
+    command_id = stack.submit(BUY)["commandId"]
+    executor = stack.programs["executor"]
+    executor.wait_for(f"command {command_id} outcome unknown", 15)
+    stack.restart("sim")
+    assert_once(stack, [command_id])
