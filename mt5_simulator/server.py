@@ -483,6 +483,14 @@ class SimulatedTerminal:
             outcome, changes = self.engine.trade(request, now)
         # One transaction: the rows and the command record (docs/simulator.md § Persistence).
         store.commit(changes, self.engine.account, self.engine.next_ticket, outcome)
+        logger.debug(
+            "{} {} {} -> {} {}",
+            request.command_id,
+            request.action.value,
+            request.symbol or request.ticket or "",
+            outcome.retcode,
+            outcome.message,
+        )
         self._trades_done += 1
         if faults.crash_after_trades and self._trades_done >= faults.crash_after_trades:
             _crash("crash after trade (fault injection)")

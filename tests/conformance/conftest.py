@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from loguru import logger
 
 from tests.conformance.client import TerminalClient
 from tests.conftest import free_port
@@ -70,3 +71,13 @@ def _skip_sim_only(request: pytest.FixtureRequest) -> None:
 def client(target: Target) -> Iterator[TerminalClient]:
     with TerminalClient(target.command_endpoint, target.events_endpoint) as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def _no_logged_errors() -> Iterator[None]:
+    """A simulator error in the log fails the test that caused it."""
+    errors: list[str] = []
+    sink = logger.add(lambda message: errors.append(str(message)), level="ERROR")
+    yield
+    logger.remove(sink)
+    assert not errors, f"the terminal logged errors: {errors}"
