@@ -6,6 +6,7 @@ an order, is halted, refuses the next order, and is resumed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -141,6 +142,7 @@ def test_halt_then_order_is_rejected(admin: Any, stack: Stack) -> None:
     admin.get_by_role("button", name="Halt executor").click()
     expect(admin.get_by_role("status").filter(has_text="Halt sent")).to_be_visible()
     expect(state).to_have_text("HALTED", timeout=LIVE)
+    expect(admin.locator("#ex-state")).to_have_class(re.compile(r"\bhalted\b"), timeout=LIVE)
 
     command_id = place_order(admin, stack)
     expect(admin.locator(f'.status-now [data-cmd-status="{command_id}"]')).to_have_text(

@@ -87,7 +87,9 @@
       const doc = new DOMParser().parseFromString(await response.text(), "text/html");
       for (const el of regions) {
         const fresh = doc.getElementById(el.id);
-        if (fresh && fresh.innerHTML !== el.innerHTML) el.innerHTML = fresh.innerHTML;
+        if (!fresh) continue;
+        if (fresh.className !== el.className) el.className = fresh.className;
+        if (fresh.innerHTML !== el.innerHTML) el.innerHTML = fresh.innerHTML;
       }
     } catch (err) {
       // the next event tries again
