@@ -23,12 +23,11 @@ session needs. Session rules, in short (``docs/protocol.md`` § Brain session):
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
 
-from fx_protocol.codec import INT64_MAX, BoundedDecoder, Int64, encode
+from fx_protocol.codec import INT64_MAX, AwareDatetime, BoundedDecoder, Int64, encode
 from fx_protocol.commands import Magic, Symbol, TradeCommand, validate_command
 from fx_protocol.vocabulary import Priority, ReasonCode, RejectSource, TradingState
 
@@ -92,7 +91,7 @@ class Hello(_Message, tag="HELLO", frozen=True, kw_only=True):
     api_key: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
     protocol_version: Int64
     app_version: str
-    timestamp: datetime
+    timestamp: AwareDatetime
 
 
 class Welcome(_Message, tag="WELCOME", frozen=True, kw_only=True):
@@ -100,7 +99,7 @@ class Welcome(_Message, tag="WELCOME", frozen=True, kw_only=True):
 
     session_id: str
     protocol_version: Int64
-    server_time: datetime
+    server_time: AwareDatetime
     heartbeat_interval_ms: Annotated[int, msgspec.Meta(ge=100, le=INT64_MAX)]
     heartbeat_timeout_ms: Annotated[int, msgspec.Meta(ge=100, le=INT64_MAX)]
     #: the highest executor ``seq`` the brain has stored; resend everything above it
@@ -111,12 +110,12 @@ class Heartbeat(_Message, tag="HEARTBEAT", frozen=True, kw_only=True):
     """Either direction; the peer echoes it as HEARTBEAT_ACK to measure round-trip latency."""
 
     id: Seq
-    sent_at: datetime
+    sent_at: AwareDatetime
 
 
 class HeartbeatAck(_Message, tag="HEARTBEAT_ACK", frozen=True, kw_only=True):
     id: Seq
-    sent_at: datetime
+    sent_at: AwareDatetime
 
 
 class Error(_Message, tag="ERROR", frozen=True, kw_only=True):
@@ -133,7 +132,7 @@ class Error(_Message, tag="ERROR", frozen=True, kw_only=True):
 class TradeSignal(_Message, tag="TRADE_SIGNAL", frozen=True, kw_only=True):
     """Brain → executor: one command to execute (reference design § 1, plus ``commandId``)."""
 
-    timestamp: datetime
+    timestamp: AwareDatetime
     command_id: CommandId
     seq: Seq
     command: TradeCommand
@@ -141,7 +140,7 @@ class TradeSignal(_Message, tag="TRADE_SIGNAL", frozen=True, kw_only=True):
     #: time to live in milliseconds from ``timestamp`` (reference design)
     expiry: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)] | None = None
     #: absolute deadline; authoritative when present
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = None
     strategy_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
     possible_duplicate: bool = False
     #: base64 HMAC over the canonical signal (docs/security.md)
@@ -154,14 +153,14 @@ class Halt(_Message, tag="HALT", frozen=True, kw_only=True):
     halt_id: str
     flatten: bool = False
     reason: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    timestamp: datetime
+    timestamp: AwareDatetime
 
 
 class Resume(_Message, tag="RESUME", frozen=True, kw_only=True):
     """Brain → executor: lift a halt the brain requested (never a local one)."""
 
     reason: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    timestamp: datetime
+    timestamp: AwareDatetime
 
 
 class Ack(_Message, tag="ACK", frozen=True, kw_only=True):
@@ -178,7 +177,7 @@ class CommandAck(_Message, tag="COMMAND_ACK", frozen=True, kw_only=True):
 
     seq: Seq
     command_id: CommandId
-    timestamp: datetime
+    timestamp: AwareDatetime
 
 
 class CommandReject(_Message, tag="COMMAND_REJECT", frozen=True, kw_only=True):
@@ -190,7 +189,7 @@ class CommandReject(_Message, tag="COMMAND_REJECT", frozen=True, kw_only=True):
     source: RejectSource
     message: str
     field: str | None = None
-    timestamp: datetime
+    timestamp: AwareDatetime
 
 
 class ExecutionResultBody(
@@ -219,7 +218,7 @@ class ExecutionResultBody(
 
 
 class ExecutionResult(_Message, tag="EXECUTION_RESULT", frozen=True, kw_only=True):
-    timestamp: datetime
+    timestamp: AwareDatetime
     seq: Seq
     command_id: CommandId
     executor_id: ExecutorId
@@ -244,12 +243,12 @@ class FillReport(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit
     comment: str = ""
     #: CLIENT, EXPERT, SL, TP, SO, MOBILE, WEB, ... (MT5 ENUM_DEAL_REASON without prefix)
     reason: str
-    time: datetime
+    time: AwareDatetime
     command_id: CommandId | None = None
 
 
 class Fill(_Message, tag="FILL", frozen=True, kw_only=True):
-    timestamp: datetime
+    timestamp: AwareDatetime
     seq: Seq
     fill: FillReport
 
@@ -273,7 +272,7 @@ class LimitsSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 
 
 class ExecutorStatus(_Message, tag="EXECUTOR_STATUS", frozen=True, kw_only=True):
-    timestamp: datetime
+    timestamp: AwareDatetime
     trading_state: TradingState
     halt_reason: str | None = None
     terminal_connected: bool
@@ -297,7 +296,7 @@ class Position(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_d
     swap: float = 0.0
     magic: Magic = 0
     comment: str = ""
-    open_time: datetime
+    open_time: AwareDatetime
 
 
 class OpenOrder(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True):
@@ -310,12 +309,12 @@ class OpenOrder(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_
     take_profit: float | None = None
     magic: Magic = 0
     comment: str = ""
-    expiration: datetime | None = None
-    setup_time: datetime
+    expiration: AwareDatetime | None = None
+    setup_time: AwareDatetime
 
 
 class PositionsSnapshot(_Message, tag="POSITIONS", frozen=True, kw_only=True):
-    timestamp: datetime
+    timestamp: AwareDatetime
     positions: list[Position]
     orders: list[OpenOrder] = []
 
@@ -336,7 +335,7 @@ class Account(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_de
 
 
 class AccountUpdate(_Message, tag="ACCOUNT", frozen=True, kw_only=True):
-    timestamp: datetime
+    timestamp: AwareDatetime
     account: Account
 
 
@@ -351,7 +350,7 @@ class MarketData(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 
 
 class MarketUpdate(_Message, tag="MARKET_UPDATE", frozen=True, kw_only=True):
-    timestamp: datetime
+    timestamp: AwareDatetime
     data: MarketData
 
 

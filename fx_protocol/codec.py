@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
@@ -22,6 +23,9 @@ INT64_MAX = 2**63 - 1
 #: Every integer on the wire fits a signed 64-bit column (SQLite, MQL5 ``long``):
 #: an unbounded ``int`` would decode 10**30 and fail later, far from the edge.
 Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=INT64_MAX)]
+#: Every datetime on the wire carries its offset: a naive one cannot be compared
+#: with the aware clocks of brain and executor (expiry checks would raise).
+AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
 
 _PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
 _MISSING_RE = re.compile(r"^Object missing required field `([^`]+)`")

@@ -222,6 +222,8 @@ def test_valid_signal_decodes() -> None:
         (_signal_with("commandId", "c" * 32), "$.commandId"),
         (_signal_with("commandId", "c 1"), "$.commandId"),
         (_signal_with("timestamp", "yesterday"), "$.timestamp"),
+        (_signal_with("timestamp", "2024-01-01T00:00:00"), "$.timestamp"),
+        (_signal_with("expiresAt", "2024-01-01T00:00:05"), "$.expiresAt"),
         (_signal_with("priority", "URGENT"), "$.priority"),
         (_signal_with("expiry", -5), "$.expiry"),
         (_signal_with("command", []), "$.command"),
