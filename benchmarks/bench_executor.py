@@ -367,6 +367,7 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=300)
     parser.add_argument("--tick-rates", type=int, nargs="+", default=[1000, 5000, 20000])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/executor.json")
+    parser.add_argument("--profile", type=Path, help="write a pyinstrument report of the executor")
     args = parser.parse_args()
     results = asyncio.run(run(args))
     results["machine"] = {

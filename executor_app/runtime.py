@@ -143,6 +143,7 @@ class Runtime:
         self.bridge: TerminalBridge | None = None
         self.link: BrainLink | None = None
         self._execution: Execution | None = None
+        self._acked_dirty = False
 
     # ================================================================ public API
 
@@ -160,6 +161,7 @@ class Runtime:
         self.link = BrainLink(
             url=self.settings.brain.url,
             hello=self._hello,
+            # WELCOME.lastExecutorSeq is authoritative; the stored ack is only what we show.
             session=BrainSession(acked_seq=int(journal.get_state("acked_seq") or 0)),
             outbox_after=journal.outbox_after,
             on_message=self._on_brain_message,
@@ -217,6 +219,7 @@ class Runtime:
             self.bridge = None
         if self.journal is not None:
             self._persist_trading()
+            self._persist_acked()
             self.journal.close()
             self.journal = None
         logger.info("executor stopped")
@@ -331,6 +334,11 @@ class Runtime:
         if self.link is not None:
             self.link.send_reliable(entry)
 
+    def _persist_acked(self) -> None:
+        if self._acked_dirty and self.link is not None:
+            self._j().set_state("acked_seq", str(self.link.session.acked_seq))
+            self._acked_dirty = False
+
     def _persist_trading(self) -> None:
         self._j().set_state("trading", msgspec.json.encode(self.trading.record()).decode())
 
@@ -364,7 +372,9 @@ class Runtime:
         self._emit(BrainConnectionChanged(time=now, state=link_state, latency_ms=latency))
 
     def _on_brain_ack(self, seq: int) -> None:
-        self._j().set_state("acked_seq", str(seq))
+        # Not a commit per ACK (three per command): the resume point comes from WELCOME,
+        # so the stored value is refreshed with the snapshots and at stop.
+        self._acked_dirty = True
 
     def _on_brain_message(self, message: BrainToExecutor) -> None:
         if isinstance(message, TradeSignal):
@@ -671,6 +681,7 @@ class Runtime:
             self._status_wanted.clear()
             if self.link is None:
                 continue
+            self._persist_acked()
             session = self.link.session
             if session.state is LinkState.CONNECTED:
                 # Observers get the latest heartbeat latency at the status cadence.

@@ -249,12 +249,14 @@ class Stack:
         root: Path | None = None,
         keep: bool = False,
         proxy_brain: bool = False,
+        brain_port: int | None = None,
     ) -> None:
         self._own_root = root is None
         self.root = Path(tempfile.mkdtemp(prefix="fx-stack-")) if root is None else root
         self.root.mkdir(parents=True, exist_ok=True)
         self.keep = keep
-        self.brain_port = free_port()
+        # None: a free port now; 0: the brain picks one and its ready line tells (set on start).
+        self.brain_port = free_port() if brain_port is None else brain_port
         self.brain_http = f"http://127.0.0.1:{self.brain_port}"
         #: with ``proxy_brain``, the executor reaches the brain through a cuttable relay
         self.proxy = TcpProxy(self.brain_port) if proxy_brain else None
@@ -343,7 +345,40 @@ class Stack:
         ]
         program = self.programs.get("brain") or self._program("brain", argv, self._env())
         program.start()
-        program.wait_for("fx-brain ready", 30)
+        ready = program.wait_for("fx-brain ready", 30)
+        if self.brain_port == 0:
+            self._learn_brain_port(int(ready.rsplit(":", 1)[1]))
+
+    def _learn_brain_port(self, port: int) -> None:
+        """With ``brain_port=0``: the port the brain bound, kept for URLs and restarts."""
+        self.brain_port = port
+        self.brain_http = f"http://127.0.0.1:{port}"
+        if self.proxy is None:
+            self.brain_ws = f"ws://127.0.0.1:{port}/ws/executor"
+        else:
+            self.proxy.target_port = port
+        program = self.programs["brain"]
+        program.argv[program.argv.index("--port") + 1] = str(port)
+
+    def set_admin_password(self, password: str, username: str = "admin") -> None:
+        """``fx-brain admin-password`` for the web admin at ``/admin``."""
+        env = self._env()
+        env["FX_STACK_ADMIN_PASSWORD"] = password
+        argv = [
+            *_script("fx-brain"),
+            "admin-password",
+            "--username",
+            username,
+            "--password-env",
+            "FX_STACK_ADMIN_PASSWORD",
+            "--db",
+            str(self.brain_db),
+        ]
+        done = subprocess.run(
+            argv, capture_output=True, text=True, env=env, timeout=60, check=False
+        )
+        if done.returncode != 0:
+            raise StackError(f"fx-brain admin-password failed: {done.stderr.strip()}")
 
     def start_sim(self) -> None:
         argv = [
@@ -387,14 +422,33 @@ class Stack:
             settings.setdefault(section, {}).update(values)
         self.config_path.write_text(tomli_w.dumps(settings), encoding="utf-8")
 
-    def start_executor(self, wait_reconciled: bool = True) -> None:
+    def start_executor(
+        self, wait_reconciled: bool = True, gui_env: dict[str, str] | None = None
+    ) -> None:
+        """Headless by default; ``gui_env`` (extra variables) runs the tray GUI instead.
+
+        The GUI reads its key from the OS keyring, never from ``api_key_env``:
+        ``gui_env`` is how a caller points it at a keyring backend of its own.
+        """
         self.write_executor_config()
         env = self._env()
         env[KEY_ENV] = self.api_key
-        argv = [*_script("fx-executor"), "--headless", "--config", str(self.config_path)]
+        mode = [] if gui_env is not None else ["--headless"]
+        env.update(gui_env or {})
+        argv = [*_script("fx-executor"), *mode, "--config", str(self.config_path)]
         program = self.programs.get("executor") or self._program("executor", argv, env)
         program.env = env
         program.start()
+        if gui_env is not None:  # the GUI prints no ready line: the brain sees it come online
+
+            def online(view: dict[str, Any]) -> bool:
+                if not program.running:
+                    tail = "\n".join(program.lines[-15:])
+                    raise StackError(f"executor (GUI) exited before coming online:\n{tail}")
+                return bool(view.get("online") and view.get("reconciled"))
+
+            self.wait_executor(online, 30)
+            return
         program.wait_for("fx-executor ready", 30)
         if wait_reconciled:
             program.wait_for("reconciled with the terminal", 30)
