@@ -98,7 +98,13 @@ from mt5_simulator.control import (
 from mt5_simulator.engine.account import Account
 from mt5_simulator.engine.book import Changeset, PendingOrder
 from mt5_simulator.engine.conditions import Conditions
-from mt5_simulator.engine.market import RandomWalk, ReplayError, ReplayTick, parse_replay
+from mt5_simulator.engine.market import (
+    Pacing,
+    RandomWalk,
+    ReplayError,
+    ReplayTick,
+    parse_replay,
+)
 from mt5_simulator.engine.symbols import default_instruments
 from mt5_simulator.engine.trading import TradingEngine
 from mt5_simulator.settings import SettingsError, SimulatorSettings
@@ -265,8 +271,16 @@ class SimulatedTerminal:
                 bid, ask, _ = saved[name]
                 self._walk.seed_mid(name, (bid + ask) / 2.0)
         self._replay: Iterator[ReplayTick] | None = None
+        self._pacing = Pacing(s.tick_rate)
         if s.replay:
-            self._replay = iter(_replay_ticks(Path(s.replay), set(instruments)))
+            ticks = _replay_ticks(Path(s.replay), set(instruments))
+            self._replay = iter(ticks)
+            if s.replay_speed > 0 and ticks:
+                first = ticks[0].time_msc
+                offsets = [max(0, tick.time_msc - first) for tick in ticks]
+                # A file out of time order is replayed in file order at its latest pace.
+                offsets = list(itertools.accumulate(offsets, max))
+                self._pacing = Pacing(s.tick_rate, offsets, s.replay_speed)
         self._faults = s.faults
         self._paused = False
         self._published = set(instruments)
@@ -316,11 +330,11 @@ class SimulatedTerminal:
             )
             while not self._stop.is_set():
                 mono = time.monotonic()
-                rate = self.settings.tick_rate
-                ticking = rate > 0 and not self._paused
+                pacing = self._pacing
+                ticking = (pacing.paced or pacing.rate > 0) and not self._paused
                 wait_s = min(next_heartbeat, next_account) - mono
                 if ticking:
-                    wait_s = min(wait_s, (emitted + 1) / rate - (mono - started))
+                    wait_s = min(wait_s, pacing.at(emitted) - (mono - started))
                 if self._delayed:
                     wait_s = min(wait_s, self._delayed[0][0] - mono)
                 timeout = max(0, min(_MAX_POLL_MS, int(wait_s * 1000) + 1)) if wait_s > 0 else 0
@@ -335,8 +349,9 @@ class SimulatedTerminal:
                 if self._delayed:
                     self._flush_delayed(mono)
                 if ticking:
-                    due = int((mono - started) * rate) - emitted
-                    if due > rate:  # fell behind by over a second: skip, don't burst
+                    due = pacing.due(mono - started) - emitted
+                    rate = pacing.rate
+                    if not pacing.paced and due > rate:  # over a second behind: skip, no burst
                         emitted += due - int(rate)
                         due = int(rate)
                     batch = min(due, _MAX_TICK_BATCH)
@@ -344,7 +359,8 @@ class SimulatedTerminal:
                         self._emit_ticks(batch)
                         emitted += batch
                 else:
-                    started = mono - emitted / rate if rate > 0 else mono
+                    # Paused: keep the schedule where it was, so resuming does not burst.
+                    started = mono - pacing.at(emitted - 1)
                 now = self._now()
                 if self.engine.orders:
                     expired = self.engine.expire(now)

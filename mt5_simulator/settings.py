@@ -83,6 +83,11 @@ class SimulatorSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     replay: Annotated[
         str | None, _help("CSV of time_msc,symbol,bid,ask to replay instead of a random walk")
     ] = None
+    replay_speed: Annotated[
+        float,
+        msgspec.Meta(ge=0),
+        _help("replay at the file's own time_msc pace times this (1 = real time); 0 = tick_rate"),
+    ] = 0.0
     mode: Annotated[
         Literal["hedging", "netting"], _help("account margin mode of a new account")
     ] = "hedging"

@@ -6,6 +6,7 @@ and stamps it with its own clock.
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 from collections.abc import Iterable, Iterator
@@ -94,3 +95,35 @@ def parse_replay(lines: Iterable[str]) -> Iterator[ReplayTick]:
         if not (math.isfinite(bid) and math.isfinite(ask)) or bid <= 0 or ask < bid:
             raise ReplayError(f"line {number}: bid and ask must be positive with ask >= bid")
         yield ReplayTick(parts[1], bid, ask, time_msc)
+
+
+class Pacing:
+    """When ticks are due, in seconds since the feed started.
+
+    Either a steady ``rate`` (ticks per second), or a replay file's own
+    timestamps (``offsets_ms`` from its first tick) sped up by ``speed``.
+    """
+
+    def __init__(
+        self, rate: float, offsets_ms: list[int] | None = None, speed: float = 0.0
+    ) -> None:
+        self.rate = rate
+        self.paced = offsets_ms is not None and speed > 0
+        self._offsets = offsets_ms or []
+        self._speed = speed
+
+    def due(self, elapsed_s: float) -> int:
+        """How many ticks in total are due ``elapsed_s`` seconds after the start."""
+        if self.paced:
+            return bisect.bisect_right(self._offsets, elapsed_s * 1000.0 * self._speed)
+        return int(elapsed_s * self.rate) if self.rate > 0 else 0
+
+    def at(self, index: int) -> float:
+        """Seconds after the start at which tick ``index`` (0-based) is due; -1 gives 0."""
+        if index < 0:
+            return 0.0
+        if self.paced:
+            if index >= len(self._offsets):
+                return math.inf
+            return self._offsets[index] / 1000.0 / self._speed
+        return (index + 1) / self.rate if self.rate > 0 else math.inf

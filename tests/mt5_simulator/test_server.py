@@ -318,3 +318,24 @@ def test_req_socket_clients_are_served(terminal: SimulatedTerminal) -> None:
     finally:
         req.close(0)
         ctx.term()
+
+
+def test_paced_replay_publishes_in_file_order(tmp_path: Path) -> None:
+    """With replay_speed the file's own timestamps pace it; once the subscriber hears a row it
+    hears every later row, in file order."""
+    csv = tmp_path / "paced.csv"
+    bids = [round(1.1 + i / 10_000, 5) for i in range(40)]
+    csv.write_text(
+        "".join(f"{i * 50},EURUSD,{b:.5f},{b + 0.0001:.5f}\n" for i, b in enumerate(bids))
+    )
+    paced = make_settings(tmp_path / "paced", replay=str(csv), replay_speed=1.0, tick_rate=0)
+    with (
+        SimulatedTerminal(paced),
+        TerminalClient(paced.command_endpoint, paced.events_endpoint, (b"tick.EURUSD",)) as c,
+    ):
+        seen: list[float] = []
+        while not seen or seen[-1] != bids[-1]:
+            _, tick = c.wait_event(lambda _t, _b: True)
+            if tick["bid"] in bids:
+                seen.append(tick["bid"])
+        assert seen == bids[bids.index(seen[0]) :]
