@@ -81,6 +81,7 @@ class SimControl(
     reject_retcode: int | None = None
     heartbeats: bool | None = None
     crash_after_trades: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    crash_before_trade: Annotated[int, msgspec.Meta(ge=0)] | None = None
     #: exit at once with os._exit(70), no reply: a terminal crash
     crash: bool = False
 
@@ -93,6 +94,7 @@ class ControlState(_Body, frozen=True, kw_only=True):
     reject_retcode: int
     heartbeats: bool
     crash_after_trades: int
+    crash_before_trade: int
     clock_offset_ms: int
 
 

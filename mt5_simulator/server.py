@@ -287,6 +287,7 @@ class SimulatedTerminal:
         self._seq = 0
         self._last_tick_msc = 0
         self._trades_done = 0
+        self._trades_seen = 0
         self._delayed: list[tuple[float, int, Route, bytes]] = []
         self._tiebreak = itertools.count()  # keeps equal-time delayed replies in order
         ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
@@ -489,6 +490,9 @@ class SimulatedTerminal:
             return
         now = self._now()
         faults = self._faults
+        self._trades_seen += 1
+        if faults.crash_before_trade and self._trades_seen >= faults.crash_before_trade:
+            _crash("crash before trade (fault injection)")
         if faults.reject_next > 0:
             outcome = self.engine.rejection(
                 request, faults.reject_retcode, "rejected by fault injection", now
@@ -604,7 +608,7 @@ class SimulatedTerminal:
             name: getattr(request, name)
             for name in (
                 "reply_delay_ms", "drop_trade_replies", "reject_next", "reject_retcode",
-                "heartbeats", "crash_after_trades",
+                "heartbeats", "crash_after_trades", "crash_before_trade",
             )
             if getattr(request, name) is not None
         }  # fmt: skip
@@ -612,6 +616,8 @@ class SimulatedTerminal:
             self._faults = faults = msgspec.structs.replace(faults, **fault_changes)
             if "crash_after_trades" in fault_changes:
                 self._trades_done = 0
+            if "crash_before_trade" in fault_changes:
+                self._trades_seen = 0
         if request.pause_market is not None:
             self._paused = request.pause_market
         if request.advance_clock_ms:
@@ -678,7 +684,8 @@ class SimulatedTerminal:
             paused=self._paused, reply_delay_ms=f.reply_delay_ms,
             drop_trade_replies=f.drop_trade_replies, reject_next=f.reject_next,
             reject_retcode=f.reject_retcode, heartbeats=f.heartbeats,
-            crash_after_trades=f.crash_after_trades, clock_offset_ms=self._clock_offset_ms,
+            crash_after_trades=f.crash_after_trades, crash_before_trade=f.crash_before_trade,
+            clock_offset_ms=self._clock_offset_ms,
         )  # fmt: skip
 
     # ------------------------------------------------------------ ticks and events
@@ -719,6 +726,8 @@ class SimulatedTerminal:
             and not self.engine.instruments[symbol].is_open(now)
         ) or symbol in self.engine.conditions.closed_symbols:
             return  # no quotes while the market is closed, as on a real feed
+        if not self.engine.conditions.connected:
+            return  # a terminal cut off from its trade server receives no ticks
         changes = self.engine.on_quote(symbol, bid, ask, now)
         self._last_tick_msc = now
         if symbol in self._published:

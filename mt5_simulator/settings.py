@@ -51,7 +51,12 @@ class FaultSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     crash_after_trades: Annotated[
         int,
         msgspec.Meta(ge=0),
-        _help("exit abruptly (os._exit 70) after committing the Nth trade, before replying"),
+        _help("exit abruptly (os._exit 1) after committing the Nth trade, before replying"),
+    ] = 0
+    crash_before_trade: Annotated[
+        int,
+        msgspec.Meta(ge=0),
+        _help("exit abruptly (os._exit 1) when the Nth TRADE arrives, before executing it"),
     ] = 0
 
 

@@ -283,3 +283,23 @@ def test_crash_by_control(tmp_path: Path, started: list[SimProcess]) -> None:
         c.send({"type": "SIM_CONTROL", "requestId": "boom", "crash": True})
         assert sim.wait() == 1
         assert c.receive(timeout=0.2) is None
+
+
+def test_crash_before_trade_leaves_nothing(tmp_path: Path, started: list[SimProcess]) -> None:
+    """--crash-before-trade 2: the second TRADE kills the process unexecuted; after a restart
+    QUERY_COMMAND says unknown and a resend executes once."""
+    sim = SimProcess(tmp_path, "--crash-before-trade", "2")
+    started.append(sim)
+    with sim.client() as c:
+        assert open_buy(c, "cb-1")["outcome"]["retcode"] == Retcode.DONE
+        c.send({"type": "TRADE", "requestId": "x", "commandId": "cb-2",
+                "action": "OPEN_POSITION", "symbol": "EURUSD", "orderType": "BUY",
+                "volume": 0.1})  # fmt: skip
+        assert sim.wait() == 1
+    restarted = SimProcess(tmp_path)
+    started.append(restarted)
+    with restarted.client() as c:
+        assert c.request({"type": "QUERY_COMMAND", "commandId": "cb-2"})["known"] is False
+        assert open_buy(c, "cb-2")["outcome"]["retcode"] == Retcode.DONE
+        deals = c.request({"type": "GET_DEALS"})["deals"]
+        assert [d["comment"] for d in deals] == ["cb-1", "cb-2"]

@@ -339,3 +339,19 @@ def test_paced_replay_publishes_in_file_order(tmp_path: Path) -> None:
             if tick["bid"] in bids:
                 seen.append(tick["bid"])
         assert seen == bids[bids.index(seen[0]) :]
+
+
+def test_disconnected_terminal_gets_no_ticks(tmp_path: Path) -> None:
+    """While disconnected from the trade server no ticks are published; they resume on reconnect."""
+    ticking = make_settings(tmp_path / "dc", tick_rate=200)
+    with (
+        SimulatedTerminal(ticking),
+        TerminalClient(ticking.command_endpoint, ticking.events_endpoint) as c,
+    ):
+        c.wait_event(lambda t, _b: t.startswith(b"tick."))
+        c.control(terminal={"connected": False})
+        since = c.request({"type": "PING"})["health"]["timeMsc"]
+        with pytest.raises(AssertionError, match="no matching event"):
+            c.wait_event(lambda t, b: t.startswith(b"tick.") and b["timeMsc"] > since, 0.3)
+        c.control(terminal={"connected": True})
+        c.wait_event(lambda t, b: t.startswith(b"tick.") and b["timeMsc"] > since)
