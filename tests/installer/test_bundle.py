@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from fx_demo.stack import Program, Stack
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
 
 # One bundle build per session: under xdist, `--dist loadgroup` keeps these on one worker.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420), pytest.mark.xdist_group("installer")]
@@ -86,3 +91,43 @@ def test_bundled_executor_makes_a_headless_round_trip(bundle: Path) -> None:
         assert deals[0]["volume"] == 0.1
     finally:
         stack.stop()
+
+
+def test_bundled_tray_app_starts_qt_and_defers_to_the_running_instance(
+    bundle: Path, tmp_path: Path, qtbot: QtBot
+) -> None:
+    """The windowed program brings up Qt (platform plugin, QtNetwork) from the bundle.
+
+    With an instance already listening for the same config file, a second launch
+    asks it to show its window and exits 0, before needing a brain or an API key.
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from executor_app.gui.single_instance import InstanceServer, server_name
+
+    config = tmp_path / "config.toml"
+    config.write_text('[brain]\nexecutor_id = "ex-bundle-test"\n', encoding="utf-8")
+    server = InstanceServer(server_name(config))
+    assert server.listen()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FX_")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    with subprocess.Popen(
+        [str(_exe(bundle, "fx-executor")), "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    ) as process:
+        try:
+            with qtbot.waitSignal(server.show_requested, timeout=60_000):
+                pass
+            output, _ = process.communicate(timeout=60)
+        finally:
+            process.kill()
+            server.close()
+            # Destroy the server (and the socket it accepted) now, while the QApplication
+            # lives: left to interpreter exit, Qt tears them down after it and crashes.
+            server.deleteLater()
+            QCoreApplication.sendPostedEvents(server, QEvent.Type.DeferredDelete)
+    assert process.returncode == 0, output
+    assert "already running" in output
