@@ -374,6 +374,7 @@ def main() -> None:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
     }
     results["note"] = (
         "executor_added = loop - ws echo floor - direct TRADE floor; all loopback, one machine, "

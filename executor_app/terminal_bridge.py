@@ -70,7 +70,7 @@ _WATCHDOG_PERIOD_S = 0.1
 #: replies first, then at most this many events before polling again, so a burst of
 #: ticks never delays a trade reply by more than a few hundred decodes
 _MAX_REPLIES = 1000
-_MAX_EVENTS = 200
+_MAX_EVENTS = 50
 _decode_tick = msgspec.json.Decoder(TickEvent).decode
 
 

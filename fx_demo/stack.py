@@ -309,14 +309,14 @@ class Stack:
         if executor:
             self.start_executor()
 
-    def register(self) -> None:
+    def register(self, executor_name: str = "stack-executor", token_name: str = "stack") -> None:
         """Register the executor and a REST token in a fresh brain database."""
         brain = _script("fx-brain")
         out = self._run(
-            [*brain, "executors", "add", "stack-executor", "--json", "--db", str(self.brain_db)]
+            [*brain, "executors", "add", executor_name, "--json", "--db", str(self.brain_db)]
         )
         self.executor_id, self.api_key = out["executorId"], out["apiKey"]
-        out = self._run([*brain, "tokens", "add", "stack", "--json", "--db", str(self.brain_db)])
+        out = self._run([*brain, "tokens", "add", token_name, "--json", "--db", str(self.brain_db)])
         self.token = out["token"]
 
     def _run(self, argv: list[str]) -> dict[str, Any]:
