@@ -20,7 +20,6 @@ from tests.mql5.ea_source import (
     balance_problems,
     bare_literal_problems,
     blank_comments_and_strings,
-    body_after,
     by_reference_problems,
     function_body,
     include_problems,
