@@ -19,6 +19,11 @@ from tests.conformance.client import TerminalClient
 from tests.conftest import free_port
 
 FX_MT5SIM = str(Path(sys.executable).parent / "fx-mt5sim")
+#: the keys of every row of `fx-mt5sim deals --json`
+DUMP_FIELDS = {
+    "ticket", "symbol", "type", "volume", "price", "magic", "comment", "time", "timeMsc",
+    "entry", "order", "positionId", "profit", "reason",
+}  # fmt: skip
 
 
 class SimProcess:
@@ -189,6 +194,7 @@ def test_deals_dump_is_exact(tmp_path: Path, started: list[SimProcess]) -> None:
     rows = json.loads(result.stdout)
     assert [r["ticket"] for r in rows] == [opened["outcome"]["deal"], closed["outcome"]["deal"]]
     first = rows[0]
+    assert all(set(row) == DUMP_FIELDS for row in rows)
     assert {k: first[k] for k in ("symbol", "type", "volume", "price", "magic", "comment")} == {
         "symbol": "XAUUSD", "type": "SELL", "volume": 0.05,
         "price": opened["outcome"]["price"], "magic": 42, "comment": "dd-1",
