@@ -85,6 +85,7 @@ class Brain:
                 for change in await self.db.call(self.db.store.expire_due, now_ms()):
                     self.command_changed(change)
                 await self._flush_ticks()
+                await self.flush_heartbeats(list(self.sessions.values()))
             except Exception:
                 logger.exception("expiry sweep failed; retrying next period")
 
@@ -214,6 +215,18 @@ class Brain:
             ),
             session.executor_id,
         )
+
+    async def flush_heartbeats(self, sessions: list[ExecutorSession]) -> None:
+        """Write the latest heartbeat time and latency of these sessions in one transaction."""
+        rows = [
+            (s.executor_id, s.session_id, s.heartbeat.latency_ms, s.last_heartbeat_ms)
+            for s in sessions
+            if s.heartbeat_dirty and s.last_heartbeat_ms is not None
+        ]
+        for s in sessions:
+            s.heartbeat_dirty = False
+        if rows:
+            await self.db.call(self.db.store.record_heartbeats, rows)
 
     # ------------------------------------------------------------ ticks
 

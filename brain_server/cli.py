@@ -313,7 +313,9 @@ def serve(settings: Settings) -> None:
 def _listen(host: str, port: int) -> socket.socket:
     """Bind the listening socket first: a clear error, and port 0 works (the ready line tells)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on accepted sockets whose proto is
+    # TCP, and without it every keep-alive response waits ~40 ms for Nagle + delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -91,6 +91,7 @@ class ExecutorSession:
         )
         self.connected_ms = now_ms()
         self.last_heartbeat_ms: int | None = None
+        self.heartbeat_dirty = False
         self.last_status: ExecutorStatus | None = None
         self._wake = asyncio.Event()
         self._send_lock = asyncio.Lock()
@@ -211,15 +212,11 @@ class ExecutorSession:
             await self.send(HeartbeatAck(id=message.id, sent_at=message.sent_at))
             self.last_heartbeat_ms = now
         elif isinstance(message, HeartbeatAck):
+            # Kept in memory; the brain writes all sessions' heartbeats in one batch
+            # (Brain.flush_heartbeats), so a heartbeat costs no fsync of its own.
             if self.heartbeat.pong(message.id, now) is not None:
                 self.last_heartbeat_ms = now
-                await brain.db.call(
-                    store.record_heartbeat,
-                    self.executor_id,
-                    self.session_id,
-                    self.heartbeat.latency_ms,
-                    now,
-                )
+                self.heartbeat_dirty = True
         elif isinstance(message, CommandAck | CommandReject | ExecutionResult | Fill):
             await self._reliable(message, now)
         elif isinstance(message, ExecutorStatus):
@@ -485,6 +482,7 @@ async def executor_socket(socket: WebSocket[Any, Any, Any]) -> None:
         await session.run()
     finally:
         live = brain.unregister(session)
+        await asyncio.shield(brain.flush_heartbeats([session]))
         await asyncio.shield(
             brain.db.call(
                 brain.db.store.close_session,

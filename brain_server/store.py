@@ -538,19 +538,18 @@ class Store:
                 == 1
             )
 
-    def record_heartbeat(
-        self, executor_id: str, session_id: str, latency_ms: float | None, now_ms: int
-    ) -> None:
+    def record_heartbeats(self, rows: Sequence[tuple[str, str, float | None, int]]) -> None:
+        """Latest heartbeat of many sessions: (executor id, session id, latency ms, time ms)."""
         with self._tx() as db:
-            db.execute(
+            db.executemany(
                 "UPDATE executor_sessions SET last_heartbeat_ms = ?, "
                 "latency_ms = COALESCE(?, latency_ms) WHERE id = ?",
-                (now_ms, latency_ms, session_id),
+                [(at, latency, session_id) for _, session_id, latency, at in rows],
             )
-            db.execute(
-                "UPDATE executors SET last_heartbeat_ms = ?, last_seen_ms = ?, "
-                "latency_ms = COALESCE(?, latency_ms) WHERE id = ?",
-                (now_ms, now_ms, latency_ms, executor_id),
+            db.executemany(
+                "UPDATE executors SET last_heartbeat_ms = ?, last_seen_ms = MAX(COALESCE("
+                "last_seen_ms, 0), ?), latency_ms = COALESCE(?, latency_ms) WHERE id = ?",
+                [(at, at, latency, executor_id) for executor_id, _, latency, at in rows],
             )
 
     # ------------------------------------------------------------ tokens, admin, webhooks
