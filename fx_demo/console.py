@@ -1,0 +1,160 @@
+"""The demo's console: a banner, then a live status block (TTY) or plain lines (pipe, log).
+
+:func:`status_block` and :func:`outcome_line` are pure; :class:`Console`
+writes them. On a terminal the block is redrawn in place; otherwise each
+finished command is one line and a status line follows every few seconds,
+so a log file or CI output stays readable.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import TextIO
+
+from fx_demo.strategy import SYMBOLS
+from fx_demo.tally import Outcome, Tally
+from fx_demo.watch import Watch
+
+PLAIN_STATUS_EVERY = 5.0
+
+
+@dataclass(frozen=True)
+class Banner:
+    """What the user needs to look around: URLs, login, where things are."""
+
+    admin_url: str
+    username: str
+    password: str
+    executor_id: str
+    token: str
+    executor_mode: str
+    data_dir: str
+    data_note: str
+
+    def lines(self) -> list[str]:
+        return [
+            "",
+            "  fx-demo  brain + simulated MT5 terminal + executor, all on this machine",
+            "",
+            f"  Web admin   {self.admin_url}",
+            f"  Login       {self.username} / {self.password}",
+            f"  Executor    {self.executor_id}  ({self.executor_mode})",
+            f"  API token   {self.token}",
+            f"  Data        {self.data_dir}  ({self.data_note})",
+            "",
+            "  A demo strategy trades EURUSD, GBPUSD and XAUUSD on the simulated account:",
+            "  market orders with SL/TP, a pending order, a modify, partial and full closes,",
+            "  and one command per round that the executor's safety limits refuse.",
+            "",
+        ]
+
+
+def _marks(stream: TextIO) -> dict[str, str]:
+    encoding = (getattr(stream, "encoding", None) or "ascii").lower().replace("-", "")
+    if encoding.startswith("utf"):
+        return {"executed": "✓", "rejected": "✗"}
+    return {"executed": "+", "rejected": "x"}
+
+
+def outcome_line(outcome: Outcome, marks: dict[str, str] | None = None, width: int = 46) -> str:
+    """One finished command: mark, what was sent, how it ended."""
+    marks = marks or {"executed": "+", "rejected": "x"}
+    mark = marks.get(outcome.status, "?")
+    latency = "" if outcome.latency_ms is None else f"  {outcome.latency_ms:.0f} ms"
+    label = outcome.label if len(outcome.label) <= width else outcome.label[: width - 1] + "…"
+    return f"{mark} {label:<{width}} {outcome.status} {outcome.detail}{latency}".rstrip()
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} ms"
+
+
+def status_line(tally: Tally, watch: Watch) -> str:
+    """The plain periodic status: counts, last latency, positions, equity."""
+    equity = "-" if watch.equity is None else f"{watch.equity:,.2f} {watch.currency}".strip()
+    positions = "-" if watch.positions is None else str(watch.positions)
+    return (
+        f"status: sent {tally.sent}, executed {tally.executed}, rejected {tally.rejected}, "
+        f"last latency {_ms(tally.last_latency_ms)}, positions {positions}, equity {equity}"
+    )
+
+
+def status_block(
+    tally: Tally, watch: Watch, elapsed: float, marks: dict[str, str], footer: str
+) -> list[str]:
+    """The live block shown on a terminal."""
+    minutes, seconds = divmod(int(elapsed), 60)
+    state = watch.trading_state or "?"
+    online = {True: "online", False: "OFFLINE", None: "connecting"}[watch.online]
+    equity = "-" if watch.equity is None else f"{watch.equity:,.2f} {watch.currency}".strip()
+    balance = "-" if watch.balance is None else f"{watch.balance:,.2f}"
+    prices = "  ".join(
+        f"{symbol} {quote.bid}/{quote.ask}"
+        for symbol in SYMBOLS
+        if (quote := watch.quotes.get(symbol)) is not None
+    )
+    lines = [
+        f"  running {minutes:02d}:{seconds:02d}   executor {online}, trading {state}",
+        f"  commands  sent {tally.sent}   executed {tally.executed}   "
+        f"rejected {tally.rejected}   last {_ms(tally.last_latency_ms)}   "
+        f"median {_ms(tally.median_latency_ms)}",
+        f"  account   equity {equity}   balance {balance}   "
+        f"positions {'-' if watch.positions is None else watch.positions}   "
+        f"pending orders {'-' if watch.orders is None else watch.orders}",
+        f"  prices    {prices or 'waiting for the first ticks'}",
+        "",
+        "  recent commands",
+    ]
+    recent = list(tally.recent)[-6:]
+    lines += [f"    {outcome_line(o, marks)}" for o in recent]
+    lines += ["    …"] * (6 - len(recent))
+    lines += ["", f"  {footer}"]
+    return lines
+
+
+class Console:
+    """Writes the demo's output; ``live`` redraws the block in place (a terminal)."""
+
+    def __init__(self, stream: TextIO | None = None, live: bool | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self.live = self.stream.isatty() if live is None else live
+        self.marks = _marks(self.stream)
+        self._drawn = 0
+        self._last_plain = time.monotonic()
+        self.footer = "Ctrl+C stops the demo"
+
+    def begin(self) -> None:
+        """Trading starts: the first plain status line comes a few seconds from now."""
+        self._last_plain = time.monotonic()
+
+    def say(self, line: str = "") -> None:
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def outcome(self, outcome: Outcome) -> None:
+        if not self.live:
+            self.say(outcome_line(outcome, self.marks))
+
+    def refresh(self, tally: Tally, watch: Watch, elapsed: float) -> None:
+        """Called about twice a second."""
+        if self.live:
+            lines = status_block(tally, watch, elapsed, self.marks, self.footer)
+            # Up to the block's first line, clear to the end of the screen, redraw.
+            up = f"\x1b[{self._drawn}F" if self._drawn else ""
+            self.stream.write(up + "\x1b[J" + "\n".join(lines) + "\n")
+            self.stream.flush()
+            self._drawn = len(lines)
+        elif time.monotonic() - self._last_plain >= PLAIN_STATUS_EVERY:
+            self._last_plain = time.monotonic()
+            self.say(status_line(tally, watch))
+
+    def finish(self, tally: Tally, watch: Watch, elapsed: float) -> None:
+        """The last state of the block (or status line), then stop redrawing."""
+        if self.live:
+            self.footer = "stopped"
+            self.refresh(tally, watch, elapsed)
+        else:
+            self.say(status_line(tally, watch))
+        self._drawn = 0
