@@ -556,7 +556,7 @@ class Stack:
         """One request straight to the simulator's ROUTER (e.g. GET_POSITIONS), its reply."""
         import zmq
 
-        context = zmq.Context.instance()
+        context: zmq.Context[zmq.Socket[bytes]] = zmq.Context.instance()
         dealer = context.socket(zmq.DEALER)
         dealer.setsockopt(zmq.LINGER, 0)
         dealer.connect(self.command_endpoint)
