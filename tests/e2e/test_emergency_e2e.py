@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -77,3 +79,30 @@ def test_halt_with_flatten_closes_everything(stack: Stack) -> None:
     out = [d for d in stack.deals() if d.get("entry") == "OUT"]
     assert len(out) == 2  # the position kept by the first halt and the new one
     resume(stack)
+
+
+def test_stop_loss_hit_reaches_the_brain_as_fill(stack: Stack) -> None:
+    """A fill the executor did not cause (SL) is reported to the brain exactly once."""
+    buy = {
+        "action": "OPEN_POSITION",
+        "symbol": "EURUSD",
+        "type": "BUY",
+        "volume": 0.1,
+        "stopLoss": 1.0790,
+    }
+    stack.wait_command(stack.submit(buy)["commandId"], {"executed"})
+    stack.sim_control(setQuote={"symbol": "EURUSD", "bid": 1.0785, "ask": 1.0786})
+    sl_deals = [d for d in stack.deals() if d.get("reason") == "SL"]
+    assert len(sl_deals) == 1
+    deal = sl_deals[0]["ticket"]
+    rows: list[tuple[str]] = []
+    for _ in range(200):  # bounded: 10 s; the brain's own database, no event to await
+        with sqlite3.connect(f"file:{stack.brain_db}?mode=ro", uri=True) as db:
+            rows = db.execute("SELECT body FROM fills WHERE deal = ?", (deal,)).fetchall()
+        if rows:
+            break
+        time.sleep(0.05)
+    assert len(rows) == 1
+    body = json.loads(rows[0][0])
+    assert body["reason"] == "SL"
+    assert body["entry"] == "OUT"

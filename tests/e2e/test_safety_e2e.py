@@ -18,7 +18,8 @@ from tests.e2e.conftest import assert_rejected, deals_for
 pytestmark = pytest.mark.slow
 
 LIMITS = {
-    "allowed_symbols": ["EURUSD", "XAUUSD"],
+    # AUDUSD is allowed but the simulator does not quote it: NO_PRICE
+    "allowed_symbols": ["EURUSD", "XAUUSD", "AUDUSD"],
     "max_volume_per_order": 1.0,
     "max_total_volume_per_symbol": 1.5,
     "max_open_positions": 3,
@@ -104,6 +105,11 @@ def test_price_out_of_band(stack: Stack) -> None:
         "stopLoss": 1.05,
     }
     assert_rejected(stack, submit(stack, command), "PRICE_OUT_OF_BAND")
+
+
+def test_no_price(stack: Stack) -> None:
+    """Without a tick for the symbol the spread check cannot run: NO_PRICE, fail closed."""
+    assert_rejected(stack, submit(stack, buy("AUDUSD", 0.1, sl=0.6)), "NO_PRICE")
 
 
 def test_spread_too_wide(stack: Stack) -> None:
