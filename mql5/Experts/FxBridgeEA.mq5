@@ -76,9 +76,10 @@ int OnInit()
      }
    g_events.Configure(GetPointer(g_server),GetPointer(g_clock),NewInstanceId(),HeartbeatMs,AccountUpdateMs);
    //--- ticks of the chart's own symbol until the executor subscribes
-   string initial[1];
+   string initial[];
    string known[];
    string unknown[];
+   ArrayResize(initial,1);
    initial[0]=_Symbol;
    g_events.Subscribe(initial,known,unknown);
    g_requests.Configure(GetPointer(g_trading),GetPointer(g_ledger),GetPointer(g_events),GetPointer(g_clock));

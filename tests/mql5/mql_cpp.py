@@ -28,7 +28,10 @@ PURE_FILES = [
     "CommandLedger.mqh",
 ]
 
-_CLASS_TYPES = r"(?:JsonNode|JsonParser|JsonWriter|RequestFields|CommandLedger)"
+_CLASS_TYPES = (
+    r"(?:JsonNode|JsonParser|JsonWriter|RequestFields|CommandLedger|FxClock|FxServer|FxTrading"
+    r"|FxEvents|FxRequests|RequestSink|Socket)"
+)
 _POINTER_DECL = re.compile(rf"\b{_CLASS_TYPES}\s*\*\s*(\w+)\b(?!\s*(?:::|\())")
 _ARRAY_DECL = re.compile(
     r"(?P<const>\bconst\s+)?\b(?P<type>\w+)\s*(?P<ptr>\*)?\s*(?P<ref>&)?\s*(?P<name>\w+)\s*\[\s*\]"
@@ -39,6 +42,14 @@ def convert(text: str, pointer_names: set[str]) -> str:
     """One MQL5 file as C++."""
     code = blank_comments_and_strings(text)
     edits: list[tuple[int, int, str]] = []
+    for match in re.finditer(r"^#property[^\n]*$", code, re.M):
+        edits.append((match.start(), match.end(), ""))
+    for match in re.finditer(r"^input\b", code, re.M):
+        edits.append((match.start(), match.end(), "const"))
+    for match in re.finditer(r"^#include[ \t]+<([^>]+)>", code, re.M):
+        target = text[match.start(1) : match.end(1)]
+        header = "mt5_zmq.h" if target.startswith("Zmq/") else target.rsplit("/", 1)[-1]
+        edits.append((match.start(), match.end(), f'#include "{header}"'))
     for match in _ARRAY_DECL.finditer(code):
         if match.group("type") in ("return", "delete"):
             continue
@@ -52,7 +63,7 @@ def convert(text: str, pointer_names: set[str]) -> str:
             edits.append((match.start(), match.end(), f"{name}->"))
     for match in re.finditer(r'"[^"\n]*"', code):
         line_start = code.rfind("\n", 0, match.start()) + 1
-        if code[line_start : match.start()].lstrip().startswith("#include"):
+        if code[line_start : match.start()].lstrip().startswith(("#include", "#property")):
             continue
         edits.append((match.start(), match.start() + 1, 'MqlString("'))
         edits.append((match.end() - 1, match.end(), '")'))
@@ -81,6 +92,30 @@ def write_converted(target: Path, include_dir: Path = MQL5_DIR / "Include" / "Fx
         # pointer variables are collected per file: a name may be a pointer in one
         # file and an object reference in another ("item")
         (target / name).write_text(convert(text, pointer_names([text])), encoding="utf-8")
+
+
+def check_whole_ea(work: Path, root: Path = MQL5_DIR) -> str:
+    """Compile every EA file (syntax and types only) against the declared MT5 API; g++'s errors."""
+    include = work / "ea"
+    include.mkdir(parents=True, exist_ok=True)
+    sources = sorted((root / "Include" / "FxBridge").glob("*.mqh"))
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        (include / path.name).write_text(convert(text, pointer_names([text])), encoding="utf-8")
+    (include / "mt5_zmq.h").write_text('#include "mt5_api.h"\n', encoding="utf-8")
+    expert = (root / "Experts" / "FxBridgeEA.mq5").read_text(encoding="utf-8")
+    main = include / "FxBridgeEA.cpp"
+    main.write_text(
+        '#include "mt5_api.h"\n' + convert(expert, pointer_names([expert])), encoding="utf-8"
+    )
+    result = subprocess.run(
+        ["g++", "-std=c++17", "-fsyntax-only", f"-I{HARNESS_DIR}", f"-I{include}", str(main)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    return result.stderr if result.returncode != 0 else ""
 
 
 def build_driver(work: Path) -> Path:
