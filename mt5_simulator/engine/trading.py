@@ -28,6 +28,7 @@ from fx_protocol.terminal_wire import (
     TradeOutcome,
 )
 from fx_protocol.vocabulary import Action
+from mt5_simulator.engine import rules
 from mt5_simulator.engine.account import (
     Account,
     Converter,
@@ -37,19 +38,11 @@ from mt5_simulator.engine.account import (
 from mt5_simulator.engine.book import Changeset, PendingOrder, Position, Transaction
 from mt5_simulator.engine.conditions import Conditions
 from mt5_simulator.engine.market import Quote
-from mt5_simulator.engine.symbols import FILLING_FOK, FILLING_IOC, Instrument
+from mt5_simulator.engine.rules import RefusedError
+from mt5_simulator.engine.symbols import Instrument
 
 _PENDING: tuple[PendingType, ...] = ("BUY_LIMIT", "SELL_LIMIT", "BUY_STOP", "SELL_STOP")
 _EPS = 1e-9
-
-
-class RefusedError(Exception):
-    """Internal control flow: a check failed; turned into an outcome before returning."""
-
-    def __init__(self, code: Retcode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class TradingEngine:
@@ -251,66 +244,6 @@ class TradingEngine:
             raise RefusedError(Retcode.PRICE_OFF, f"no quotes for {spec.name}")
         return quote
 
-    @staticmethod
-    def _check_volume(spec: Instrument, volume: float | None) -> float:
-        if volume is None:
-            raise RefusedError(Retcode.INVALID, "volume is required")
-        if not spec.volume_valid(volume):
-            raise RefusedError(
-                Retcode.INVALID_VOLUME,
-                f"volume {volume} is not within {spec.volume_min}..{spec.volume_max} "
-                f"in steps of {spec.volume_step}",
-            )
-        return spec.normalize_volume(volume)
-
-    @staticmethod
-    def _check_stops(
-        spec: Instrument, is_buy: bool, reference: float, sl: float, tp: float
-    ) -> None:
-        """SL/TP at least ``stops_level`` points from ``reference`` on the correct side.
-
-        For positions MT5 measures from the price the position would close at
-        (bid for a buy, ask for a sell); for pending orders from the order price.
-        """
-        level = spec.stops_level * spec.point - _EPS
-        if is_buy:
-            if sl > 0 and (sl >= reference or reference - sl < level):
-                raise RefusedError(
-                    Retcode.INVALID_STOPS, f"stop loss {sl} too close to {reference}"
-                )
-            if tp > 0 and (tp <= reference or tp - reference < level):
-                raise RefusedError(
-                    Retcode.INVALID_STOPS, f"take profit {tp} too close to {reference}"
-                )
-        else:
-            if sl > 0 and (sl <= reference or sl - reference < level):
-                raise RefusedError(
-                    Retcode.INVALID_STOPS, f"stop loss {sl} too close to {reference}"
-                )
-            if tp > 0 and (tp >= reference or reference - tp < level):
-                raise RefusedError(
-                    Retcode.INVALID_STOPS, f"take profit {tp} too close to {reference}"
-                )
-
-    @staticmethod
-    def _check_filling(spec: Instrument) -> None:
-        # Market execution accepts FOK or IOC only; a symbol allowing neither
-        # leaves the EA no valid ORDER_FILLING_* to send.
-        if not spec.filling_modes & (FILLING_FOK | FILLING_IOC):
-            raise RefusedError(Retcode.INVALID_FILL, f"no supported filling mode for {spec.name}")
-
-    def _check_frozen_position(self, spec: Instrument, position: Position, quote: Quote) -> None:
-        """Within the freeze level of SL or TP the position can be neither changed nor closed."""
-        level = spec.freeze_level * spec.point
-        if level <= 0:
-            return
-        price = quote.bid if position.is_buy else quote.ask
-        for stop in (position.sl, position.tp):
-            if stop > 0 and abs(price - stop) < level - _EPS:
-                raise RefusedError(
-                    Retcode.FROZEN, f"position {position.ticket} is frozen near {stop}"
-                )
-
     def _check_margin(self, symbol: str, buy: float, sell: float) -> None:
         info = self.account_info()
         required = self.margin((symbol, buy, sell))
@@ -329,17 +262,6 @@ class TradingEngine:
         points = self._rng.randint(-slip // 2, slip)
         return spec.normalize_price(market + (points if is_buy else -points) * spec.point)
 
-    @staticmethod
-    def _check_deviation(
-        spec: Instrument, request: Trade, reference: float, fill: float, quote: Quote
-    ) -> None:
-        if abs(fill - reference) > request.deviation * spec.point + _EPS:
-            raise RefusedError(
-                Retcode.REQUOTE,
-                f"price {fill} is {abs(fill - reference) / spec.point:.0f} points from "
-                f"{reference}, deviation {request.deviation}",
-            )
-
     # ------------------------------------------------------------ opening
 
     def _open(self, request: Trade, now: int, changes: Changeset) -> TradeOutcome:
@@ -348,11 +270,11 @@ class TradingEngine:
             raise RefusedError(Retcode.INVALID, "OPEN_POSITION needs orderType BUY or SELL")
         is_buy = request.order_type == "BUY"
         quote = self._check_symbol(spec, now, opening_buy=is_buy)
-        volume = self._check_volume(spec, request.volume)
-        self._check_filling(spec)
+        volume = rules.check_volume(spec, request.volume)
+        rules.check_filling(spec)
         sl = spec.normalize_price(request.sl or 0.0)
         tp = spec.normalize_price(request.tp or 0.0)
-        self._check_stops(spec, is_buy, quote.bid if is_buy else quote.ask, sl, tp)
+        rules.check_stops(spec, is_buy, quote.bid if is_buy else quote.ask, sl, tp)
         netted = self._netting_position(spec.name)
         limit = self.conditions.max_positions
         if limit and netted is None and len(self.positions) >= limit:
@@ -361,7 +283,7 @@ class TradingEngine:
         market = quote.ask if is_buy else quote.bid
         reference = spec.normalize_price(request.price) if request.price else market
         fill = self._fill_price(spec, quote, is_buy)
-        self._check_deviation(spec, request, reference, fill, quote)
+        rules.check_deviation(spec, request, reference, fill)
         order_ticket = self._ticket()
         deal, position = self._execute(
             spec,
@@ -568,26 +490,14 @@ class TradingEngine:
             raise RefusedError(Retcode.INVALID, "PLACE_ORDER needs a price")
         is_buy = order_type in ("BUY_LIMIT", "BUY_STOP")
         quote = self._check_symbol(spec, now, opening_buy=is_buy)
-        volume = self._check_volume(spec, request.volume)
+        volume = rules.check_volume(spec, request.volume)
         if request.expiration_msc and request.expiration_msc <= now:
             raise RefusedError(Retcode.INVALID_EXPIRATION, "expiration is in the past")
         price = spec.normalize_price(request.price)
-        level = spec.stops_level * spec.point - _EPS
-        distance = {
-            "BUY_LIMIT": quote.ask - price,
-            "BUY_STOP": price - quote.ask,
-            "SELL_LIMIT": price - quote.bid,
-            "SELL_STOP": quote.bid - price,
-        }[order_type]
-        if distance <= 0 or distance < level:
-            raise RefusedError(
-                Retcode.INVALID_PRICE,
-                f"{order_type} price {price} is on the wrong side of, or within "
-                f"{spec.stops_level} points of, the market {quote.bid}/{quote.ask}",
-            )
+        rules.check_pending_price(spec, order_type, price, quote)
         sl = spec.normalize_price(request.sl or 0.0)
         tp = spec.normalize_price(request.tp or 0.0)
-        self._check_stops(spec, is_buy, price, sl, tp)
+        rules.check_stops(spec, is_buy, price, sl, tp)
         if self.conditions.max_orders and len(self.orders) >= self.conditions.max_orders:
             raise RefusedError(Retcode.LIMIT_ORDERS, "pending order limit reached")
         order = PendingOrder(
@@ -656,17 +566,17 @@ class TradingEngine:
         quote = self._check_symbol(spec, now, opening_buy=None)
         volume = position.volume
         if request.volume is not None:
-            volume = self._check_volume(spec, request.volume)
+            volume = rules.check_volume(spec, request.volume)
             if volume > position.volume + _EPS:
                 raise RefusedError(
                     Retcode.INVALID_CLOSE_VOLUME,
                     f"close volume {volume} exceeds position volume {position.volume}",
                 )
-        self._check_filling(spec)
-        self._check_frozen_position(spec, position, quote)
+        rules.check_filling(spec)
+        rules.check_frozen_position(spec, position, quote)
         fill = self._fill_price(spec, quote, not position.is_buy)
         if request.price:
-            self._check_deviation(spec, request, spec.normalize_price(request.price), fill, quote)
+            rules.check_deviation(spec, request, spec.normalize_price(request.price), fill)
         order_ticket = self._ticket()
         deal = self._close(
             spec,
@@ -756,9 +666,9 @@ class TradingEngine:
                 position=position.ticket,
                 message="stops unchanged",
             )
-        self._check_frozen_position(spec, position, quote)
+        rules.check_frozen_position(spec, position, quote)
         reference = quote.bid if position.is_buy else quote.ask
-        self._check_stops(spec, position.is_buy, reference, sl, tp)
+        rules.check_stops(spec, position.is_buy, reference, sl, tp)
         position.sl, position.tp = sl, tp
         changes.positions[position.ticket] = position
         changes.transactions.append(
@@ -788,8 +698,8 @@ class TradingEngine:
             try:
                 spec = self.instruments[position.symbol]
                 quote = self._check_symbol(spec, now, opening_buy=None)
-                self._check_filling(spec)
-                self._check_frozen_position(spec, position, quote)
+                rules.check_filling(spec)
+                rules.check_frozen_position(spec, position, quote)
                 fill = self._fill_price(spec, quote, not position.is_buy)
                 volume = position.volume
                 deal = self._close(
