@@ -73,7 +73,15 @@ def classify(exc: BaseException) -> Retry:
         return Retry.SOON
     if isinstance(exc, websockets.InvalidStatus):
         return Retry.SLOW if exc.response.status_code in (401, 403) else Retry.SOON
+    if isinstance(exc, websockets.ConnectionClosed) and exc.rcvd is not None:
+        # The brain's close codes (docs/brain.md): credentials, version, or another
+        # process using this executor id. Retrying at once would not help.
+        return Retry.SLOW if exc.rcvd.code in _REFUSED_CLOSE_CODES else Retry.SOON
     return Retry.SOON
+
+
+#: AUTH_FAILED, PROTOCOL_VERSION, SESSION_REPLACED
+_REFUSED_CLOSE_CODES = frozenset({4001, 4002, 4003})
 
 
 def utcnow() -> datetime:
@@ -229,9 +237,16 @@ class BrainLink:
             self.session.resent_through(seq)
 
     async def _write(self, ws: ClientConnection, queue: asyncio.Queue[bytes]) -> None:
-        while True:
-            payload = await queue.get()
-            await ws.send(payload, text=True)
+        try:
+            while True:
+                payload = await queue.get()
+                await ws.send(payload, text=True)
+        except websockets.ConnectionClosed:
+            return
+        except Exception:
+            # Without its writer the session is useless: close it, the loop reconnects.
+            logger.exception("brain writer failed")
+            await ws.close(code=1011, reason="INTERNAL_ERROR")
 
     async def _heartbeat(self, ws: ClientConnection, queue: asyncio.Queue[bytes]) -> None:
         while True:

@@ -99,3 +99,19 @@ def test_terminal_crash_after_trade_before_reply(stack: Stack) -> None:
     executor.wait_for(f"command {command_id} outcome unknown", 15)
     stack.restart("sim")
     assert_once(stack, [command_id])
+
+
+def test_wrong_api_key_is_refused_then_fixed(stack: Stack) -> None:
+    """A wrong key: AUTH_FAILED logged, never online, key not in the log; right key: online."""
+    executor = stack.programs["executor"]
+    executor.stop()
+    good, stack.api_key = stack.api_key, "fxk-definitely-wrong"
+    try:
+        stack.start_executor(wait_reconciled=False)
+        executor.wait_for("AUTH_FAILED", 20)
+        assert stack.executor()["online"] is False
+        assert not any("fxk-definitely-wrong" in line for line in executor.lines)
+    finally:
+        executor.stop()
+        stack.api_key = good
+    stack.start_executor()
