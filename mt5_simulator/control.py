@@ -41,6 +41,8 @@ class SymbolSetting(_Body, frozen=True, kw_only=True):
     filling_modes: Annotated[int, msgspec.Meta(ge=0, le=3)] | None = None
     stops_level: Annotated[int, msgspec.Meta(ge=0)] | None = None
     freeze_level: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    #: forget the symbol's price: 10021 PRICE_OFF until its next tick
+    clear_quote: bool | None = None
 
 
 class TerminalSetting(_Body, frozen=True, kw_only=True):

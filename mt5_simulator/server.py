@@ -655,6 +655,8 @@ class SimulatedTerminal:
                     conditions.closed_symbols.discard(setting.symbol)
                 else:
                     conditions.closed_symbols.add(setting.symbol)
+            if setting.clear_quote:
+                engine.quotes.pop(setting.symbol, None)
         if request.set_quote is not None:
             q = request.set_quote
             if q.symbol not in engine.instruments or q.ask < q.bid:
@@ -691,7 +693,13 @@ class SimulatedTerminal:
     # ------------------------------------------------------------ ticks and events
 
     def _initial_quotes(self) -> None:
-        """Give every symbol a quote at once, so trading works before the first timed tick."""
+        """Give every symbol a quote at once, so trading works before the first timed tick.
+
+        A replay defines the prices itself: until its file quotes a symbol, that
+        symbol has no price (10021 PRICE_OFF), as in a terminal before its first tick.
+        """
+        if self._replay is not None:
+            return
         saved = self._store.load_quotes() if self._store else {}
         now = self._now()
         for name, spec in self.engine.instruments.items():

@@ -355,3 +355,26 @@ def test_disconnected_terminal_gets_no_ticks(tmp_path: Path) -> None:
             c.wait_event(lambda t, b: t.startswith(b"tick.") and b["timeMsc"] > since, 0.3)
         c.control(terminal={"connected": True})
         c.wait_event(lambda t, b: t.startswith(b"tick.") and b["timeMsc"] > since)
+
+
+def test_price_off_without_a_quote(client: TerminalClient) -> None:
+    """A symbol whose price was cleared answers 10021 PRICE_OFF until it is quoted again."""
+    client.control(pauseMarket=True, setSymbol={"symbol": "EURUSD", "clearQuote": True})
+    assert open_buy(client, "po-1")["outcome"]["retcode"] == Retcode.PRICE_OFF
+    client.control(setQuote={"symbol": "EURUSD", "bid": 1.1, "ask": 1.1001})
+    assert open_buy(client, "po-2")["outcome"]["retcode"] == Retcode.DONE
+
+
+def test_replay_symbols_have_no_price_before_the_file_quotes_them(tmp_path: Path) -> None:
+    """In replay mode a symbol the file has not quoted yet has no price: PRICE_OFF."""
+    csv = tmp_path / "gold.csv"
+    csv.write_text("1,XAUUSD,2000.5,2000.8\n")
+    replay = make_settings(tmp_path / "rp", replay=str(csv), tick_rate=100)
+    with (
+        SimulatedTerminal(replay),
+        TerminalClient(replay.command_endpoint, replay.events_endpoint) as c,
+    ):
+        c.wait_event(lambda t, _b: t == b"tick.XAUUSD")
+        assert open_buy(c, "rp-1")["outcome"]["retcode"] == Retcode.PRICE_OFF
+        gold = c.trade("rp-2", "OPEN_POSITION", symbol="XAUUSD", orderType="BUY", volume=0.01)
+        assert (gold["outcome"]["retcode"], gold["outcome"]["price"]) == (Retcode.DONE, 2000.8)
