@@ -537,6 +537,9 @@ class Runtime:
         logger.info("terminal event stream {}: recovering deals", continuity)
         if self.reconciled:
             self._spawn(self._catch_up_deals(), "deal-catch-up")
+        if continuity is Continuity.RESTART:
+            # A new EA instance starts with no tick subscription.
+            self._spawn(self._subscribe_ticks(), "subscribe")
         self._refresh_wanted.set()
 
     def _set_account(self, account: TerminalAccount) -> None:

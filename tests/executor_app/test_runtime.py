@@ -13,7 +13,12 @@ import pytest
 import zmq
 
 from executor_app.config import BrainSettings, Settings, StorageSettings, TerminalSettings
-from executor_app.core.events import ExecutorEvent, LimitsChanged, TradingStateChanged
+from executor_app.core.events import (
+    ExecutorEvent,
+    LimitsChanged,
+    TickReceived,
+    TradingStateChanged,
+)
 from executor_app.core.limits import Limits
 from executor_app.runtime import Runtime
 from fx_demo.stack import free_port
@@ -150,3 +155,14 @@ async def test_api_key_never_logged(runtime: Runtime, tmp_path: Path) -> None:
     assert "secret-key" not in text
     assert "***" in text
     assert "brain connection failed" in text
+
+
+async def test_ticks_resume_after_terminal_restart(runtime: Runtime, sim: Sim) -> None:
+    """A new EA instance is subscribed again, so ticks keep flowing after its restart."""
+    await asyncio.to_thread(sim.program.stop)
+    sim.program.start()
+    await asyncio.to_thread(sim.program.wait_for, "fx-mt5sim ready", 30)
+    await until(lambda: runtime.terminal.available)
+    seen: list[ExecutorEvent] = []
+    runtime.subscribe(seen.append)
+    await until(lambda: any(isinstance(e, TickReceived) for e in seen))
