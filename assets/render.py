@@ -30,17 +30,20 @@ NAMES = ("app", "trading", "reconnecting", "halted", "terminal-unavailable")
 # Windows tray/taskbar sizes at 100-200 % scaling, plus the Explorer and installer sizes.
 SIZES = (16, 20, 24, 32, 48, 64, 128, 256)
 ICO_NAME = "app"
+# The installer's welcome/finish side panel: NSIS's MUI wants a 164 x 314 bitmap.
+WIZARD_NAME = "installer-wizard"
+WIZARD_SIZE = (164, 314)
 # Windows keeps the classic layout readable everywhere (Explorer, NSIS, the loader):
 # uncompressed 32-bit bitmaps up to 128 px, a PNG only for the 256 px entry.
 ICO_PNG_FROM = 256
 
 
-def render(svg: Path, size: int) -> QImage:
-    """Draw one SVG into a transparent size x size ARGB image."""
+def render(svg: Path, size: int, height: int | None = None) -> QImage:
+    """Draw one SVG into a transparent size x size (or size x height) ARGB image."""
     renderer = QSvgRenderer(str(svg))
     if not renderer.isValid():
         raise ValueError(f"{svg.name}: not a valid SVG")
-    image = QImage(size, size, QImage.Format.Format_ARGB32)
+    image = QImage(size, size if height is None else height, QImage.Format.Format_ARGB32)
     image.fill(0)
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -100,7 +103,7 @@ def ico_bytes(images: dict[int, QImage]) -> bytes:
 
 
 def render_all(out: Path) -> list[Path]:
-    """Write png/<name>-<size>.png for every icon and <ICO_NAME>.ico into out."""
+    """Write png/<name>-<size>.png for every icon, <ICO_NAME>.ico and the wizard bitmap."""
     png_dir = out / "png"
     png_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -114,6 +117,12 @@ def render_all(out: Path) -> list[Path]:
             ico = out / f"{ICO_NAME}.ico"
             ico.write_bytes(ico_bytes(images))
             written.append(ico)
+    wizard = render(SVG_DIR / f"{WIZARD_NAME}.svg", *WIZARD_SIZE)
+    bmp = out / f"{WIZARD_NAME}.bmp"
+    # 24-bit, no alpha: what NSIS's welcome and finish pages load.
+    if not wizard.convertToFormat(QImage.Format.Format_RGB888).save(str(bmp)):
+        raise OSError(f"could not write {bmp}")
+    written.append(bmp)
     return written
 
 

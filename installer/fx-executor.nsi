@@ -4,7 +4,7 @@
 ;   VERSION         project version, e.g. 0.1.0
 ;   VERSION4        the same as four numbers, e.g. 0.1.0.0 (VIProductVersion wants four)
 ;   BUNDLE_DIR      PyInstaller's one-folder bundle (dist/fx-executor)
-;   ASSETS_DIR      the repo's assets/ (app.ico)
+;   ASSETS_DIR      the repo's assets/ (app.ico, installer-wizard.bmp)
 ;   OUTFILE         path of the setup .exe to write
 ;   UNINSTALL_LIST  an .nsh with the Delete/RMDir lines for exactly the bundle's top-level entries
 ;   NO_COMPRESSION (optional) store the payload uncompressed, for quick test builds
@@ -71,6 +71,7 @@ VIAddVersionKey /LANG=1033 "LegalCopyright" "Proprietary"
 ; --- pages ---------------------------------------------------------------------------------
 !define MUI_ICON "${ASSETS_DIR}\app.ico"
 !define MUI_UNICON "${ASSETS_DIR}\app.ico"
+!define MUI_WELCOMEFINISHPAGE_BITMAP "${ASSETS_DIR}\installer-wizard.bmp"
 !define MUI_ABORTWARNING
 !define MUI_COMPONENTSPAGE_NODESC
 !define MUI_FINISHPAGE_RUN "$INSTDIR\${EXE}"

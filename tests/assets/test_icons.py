@@ -51,8 +51,9 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_name_has_an_svg_source() -> None:
-    """Each declared icon name has its SVG source under assets/svg/."""
-    assert sorted(p.stem for p in (ASSETS / "svg").glob("*.svg")) == sorted(RENDER.NAMES)
+    """Each declared icon name, and the installer panel, has its SVG source under assets/svg/."""
+    stems = sorted(p.stem for p in (ASSETS / "svg").glob("*.svg"))
+    assert stems == sorted([*RENDER.NAMES, RENDER.WIZARD_NAME])
 
 
 def test_png_folder_holds_exactly_the_declared_files() -> None:
@@ -108,6 +109,17 @@ def test_ico_is_up_to_date(fresh: Path) -> None:
                 new.ico.getimage((size, size)),  # type: ignore[attr-defined]
             )
             assert _mean_difference(*pair) < MEAN_TOLERANCE, size
+
+
+def test_installer_panel_is_a_24_bit_bitmap_matching_its_svg(fresh: Path) -> None:
+    """installer-wizard.bmp is the 164 x 314 24-bit BMP NSIS wants, and up to date."""
+    name = f"{RENDER.WIZARD_NAME}.bmp"
+    with Image.open(ASSETS / name) as kept, Image.open(fresh / name) as new:
+        assert kept.format == "BMP"
+        assert kept.mode == "RGB"
+        assert kept.size == RENDER.WIZARD_SIZE == (164, 314)
+        assert _mean_difference(kept, new) < MEAN_TOLERANCE
+        assert kept.convert("L").getextrema()[1] > 200  # the white line is there
 
 
 def test_readme_names_every_icon_and_size() -> None:
