@@ -43,14 +43,12 @@ private:
 
    static ulong      Hash(const string s)
      {
-      // FNV-1a over UTF-16 code units: a cheap first filter before comparing strings
-      ulong h=14695981039346656037;
+      // djb2 over UTF-16 code units: a cheap first filter before comparing strings
+      // (small constants only: no literal beyond the range of long)
+      ulong h=5381;
       int n=StringLen(s);
       for(int i=0; i<n; i++)
-        {
-         h^=(ulong)StringGetCharacter(s,i);
-         h*=1099511628211;
-        }
+         h=h*33+(ulong)StringGetCharacter(s,i);
       return(h);
      }
    int               Find(const string commandId)
@@ -165,6 +163,16 @@ public:
       m_count=0;
       m_next=0;
       m_linesInFile=0;
+      // the folder part of the name (e.g. "FxBridge") must exist before FileOpen
+      int slash=StringFind(m_file,"\\");
+      int last=-1;
+      while(slash>=0)
+        {
+         last=slash;
+         slash=StringFind(m_file,"\\",slash+1);
+        }
+      if(last>0)
+         FolderCreate(StringSubstr(m_file,0,last));
       if(FileIsExist(m_file))
         {
          int h=FileOpen(m_file,FILE_READ|FILE_TXT|FILE_ANSI|FILE_SHARE_READ);

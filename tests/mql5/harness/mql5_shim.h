@@ -281,11 +281,17 @@ inline std::filesystem::path shim_path(const string& name) {
   std::replace(rel.begin(), rel.end(), '\\', '/');
   return std::filesystem::path(root ? root : ".") / rel;
 }
+inline bool FolderCreate(const string& name, int = 0) {
+  std::error_code ec;
+  std::filesystem::create_directories(shim_path(name), ec);
+  return !ec;
+}
 inline bool FileIsExist(const string& name, int = 0) { return std::filesystem::is_regular_file(shim_path(name)); }
 inline int FileOpen(const string& name, int flags, int = '\t', uint = 0) {
   ShimFile f;
   f.path = shim_path(name);
-  std::filesystem::create_directories(f.path.parent_path());
+  // no folder is created here: the EA must FolderCreate it (MQL5 may not do it for us)
+  if (!std::filesystem::is_directory(f.path.parent_path())) { g_last_error = 5002; return INVALID_HANDLE; }
   bool exists = std::filesystem::is_regular_file(f.path);
   if ((flags & FILE_WRITE) == 0 && !exists) { g_last_error = 5004; return INVALID_HANDLE; }
   if ((flags & FILE_READ) && exists) {
