@@ -74,8 +74,9 @@ VIAddVersionKey /LANG=1033 "LegalCopyright" "Proprietary"
 !define MUI_WELCOMEFINISHPAGE_BITMAP "${ASSETS_DIR}\installer-wizard.bmp"
 !define MUI_ABORTWARNING
 !define MUI_COMPONENTSPAGE_NODESC
-!define MUI_FINISHPAGE_RUN "$INSTDIR\${EXE}"
+!define MUI_FINISHPAGE_RUN
 !define MUI_FINISHPAGE_RUN_TEXT "Start ${APP} now"
+!define MUI_FINISHPAGE_RUN_FUNCTION StartUnelevated
 
 !insertmacro MULTIUSER_PAGE_INSTALLMODE
 !insertmacro MUI_PAGE_COMPONENTS
@@ -132,6 +133,12 @@ Function .onInit
   ${IfNot} ${Errors}
     !insertmacro SelectSection ${SecAutostart}
   ${EndIf}
+FunctionEnd
+
+Function StartUnelevated
+  ; Through Explorer, so that after a per-machine (elevated) install the tray app runs as
+  ; the signed-in user, not as administrator.
+  Exec '"$WINDIR\explorer.exe" "$INSTDIR\${EXE}"'
 FunctionEnd
 
 ; --- uninstall -----------------------------------------------------------------------------
