@@ -11,7 +11,8 @@ floor measured in the same run:
 
 - ``submit``: ``POST /api/v1/commands`` → 202, sequential, one keep-alive
   client (auth, validation, one committed transaction) vs ``POST /ping`` with
-  the same body;
+  the same body; and the store alone (in process) with ``synchronous`` FULL
+  and NORMAL, which shows the fsync's share;
 - ``throughput``: commands/s with 16 concurrent clients vs the floor route;
 - ``delivery``: submit → TRADE_SIGNAL at a connected executor, and the full
   loop submit → executor answers at once → ``COMMAND_STATUS executed`` on the
@@ -426,6 +427,36 @@ async def echo_cost(floor: Process, url: str, n: int, window_s: float) -> dict[s
     }
 
 
+def store_submit(sync: str, n: int) -> dict[str, float]:
+    """The database alone: one committed submit, in process, no HTTP (the disk's share)."""
+    from brain_server.store import Store
+    from fx_protocol.commands import TradeCommand
+    from fx_protocol.vocabulary import Action, OrderType, Priority
+
+    store = Store(Path(tempfile.mkdtemp(prefix="bench-store-")) / "b.db", sync)
+    executor_id, _ = store.add_executor("x", 1)
+    command = TradeCommand(
+        action=Action.OPEN_POSITION, symbol="EURUSD", type=OrderType.BUY, volume=0.1
+    )
+    samples = []
+    for i in range(n):
+        start = time.perf_counter()
+        store.submit_command(
+            executor_id=executor_id,
+            command=command,
+            priority=Priority.NORMAL,
+            expiry_ms=None,
+            strategy_id=None,
+            idempotency_key=f"k{i}",
+            origin="bench",
+            now_ms=int(time.time() * 1000),
+            random80=os.urandom(10),
+        )
+        samples.append(time.perf_counter() - start)
+    store.close()
+    return stats(samples)
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -470,6 +501,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             "brain": stats(submit_lat),
             "floor_http_post": stats(floor_lat),
         }
+        results["submit"]["store_only_synchronous_full"] = store_submit("FULL", n)
+        results["submit"]["store_only_synchronous_normal"] = store_submit("NORMAL", n)
         results["submit"]["brain_added_p50_ms"] = round(
             results["submit"]["brain"]["p50_ms"] - results["submit"]["floor_http_post"]["p50_ms"], 4
         )

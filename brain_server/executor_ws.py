@@ -14,6 +14,7 @@ import contextlib
 from typing import Any
 
 from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
 from loguru import logger
 
 from brain_server import close_codes, credentials
@@ -166,6 +167,17 @@ class ExecutorSession:
             await coro
         except asyncio.CancelledError:
             raise
+        except (WebSocketDisconnect, OSError) as exc:
+            # The peer vanished mid-write: an ordinary end of a session, not a failure.
+            logger.info(
+                "executor {} session {}: connection lost in {} ({!r})",
+                self.executor_id,
+                self.session_id,
+                name,
+                exc,
+            )
+            self._peer_closed = True
+            self.finish(1006, "CONNECTION_LOST")
         except Exception:
             logger.exception(
                 "executor {} session {}: {} failed", self.executor_id, self.session_id, name

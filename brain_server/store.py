@@ -22,6 +22,7 @@ from loguru import logger
 from brain_server import credentials
 from brain_server.core.delivery import QueuedCommand, expires_at, plan_delivery
 from brain_server.core.lifecycle import can_transition
+from brain_server.core.session import SeqVerdict, seq_verdict
 from fx_protocol.brain_wire import (
     AccountUpdate,
     CommandAck,
@@ -909,7 +910,7 @@ class Store:
                     "SELECT last_executor_seq FROM executors WHERE id = ?", (executor_id,)
                 ).fetchone()[0]
             )
-            if message.seq <= last:
+            if seq_verdict(message.seq, last) is SeqVerdict.REPLAY:
                 return Applied(ack_seq=last, replay=True)
             applied = Applied(ack_seq=message.seq)
             if isinstance(message, Fill):

@@ -19,6 +19,11 @@ class SeqVerdict(Enum):
     REPLAY = "replay"  # already stored: ACK again, change nothing
 
 
+def seq_verdict(seq: int, last_stored: int) -> SeqVerdict:
+    """A reliable executor message is new only above the highest stored seq."""
+    return SeqVerdict.APPLY if seq > last_stored else SeqVerdict.REPLAY
+
+
 @dataclass
 class SessionState:
     """Sequence numbers of one live session; ``last_executor_seq`` is loaded from the store."""
@@ -31,7 +36,7 @@ class SessionState:
         return self.brain_seq
 
     def classify(self, seq: int) -> SeqVerdict:
-        return SeqVerdict.APPLY if seq > self.last_executor_seq else SeqVerdict.REPLAY
+        return seq_verdict(seq, self.last_executor_seq)
 
     def stored(self, seq: int) -> int:
         """Record that ``seq`` is durable; returns the cumulative ACK to send."""
