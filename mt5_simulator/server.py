@@ -69,15 +69,11 @@ from fx_protocol.terminal_wire import (
     GetPositions,
     GetSymbols,
     HeartbeatEvent,
-    OrdersList,
     Ping,
     Pong,
-    PositionsList,
     QueryCommand,
     Subscribe,
     Subscribed,
-    SymbolsInfo,
-    SymbolSpec,
     TerminalEvent,
     TerminalHealth,
     TerminalReply,
@@ -95,8 +91,9 @@ from mt5_simulator.control import (
     decode_sim_reply,
     decode_sim_request,
 )
+from mt5_simulator.engine import views
 from mt5_simulator.engine.account import Account
-from mt5_simulator.engine.book import Changeset, PendingOrder
+from mt5_simulator.engine.book import Changeset
 from mt5_simulator.engine.conditions import Conditions
 from mt5_simulator.engine.market import (
     Pacing,
@@ -540,28 +537,9 @@ class SimulatedTerminal:
                 outcome=outcome,
             )
         if isinstance(request, GetPositions):
-            positions = [
-                p
-                for _, p in sorted(engine.positions.items())
-                if (request.symbol is None or p.symbol == request.symbol)
-                and (request.magic is None or p.magic == request.magic)
-            ]
-            page = positions[request.offset : request.offset + request.limit]
-            return PositionsList(
-                request_id=rid,
-                total=len(positions),
-                positions=[engine.position_view(p) for p in page],
-            )
+            return views.positions_list(engine, request)
         if isinstance(request, GetOrders):
-            orders: list[PendingOrder] = [
-                o
-                for _, o in sorted(engine.orders.items())
-                if request.symbol is None or o.symbol == request.symbol
-            ]
-            window = orders[request.offset : request.offset + request.limit]
-            return OrdersList(
-                request_id=rid, total=len(orders), orders=[engine.order_view(o) for o in window]
-            )
+            return views.orders_list(engine, request)
         if isinstance(request, GetDeals):
             assert self._store is not None
             deals = self._store.deals(request.after_ticket, request.limit + 1)
@@ -569,11 +547,7 @@ class SimulatedTerminal:
                 request_id=rid, deals=deals[: request.limit], more=len(deals) > request.limit
             )
         if isinstance(request, GetSymbols):
-            known = [s for s in request.symbols if s in engine.instruments]
-            unknown = [s for s in request.symbols if s not in engine.instruments]
-            return SymbolsInfo(
-                request_id=rid, symbols=[self._symbol_spec(s) for s in known], unknown=unknown
-            )
+            return views.symbols_info(engine, request)
         if isinstance(request, Subscribe):
             known = [s for s in request.symbols if s in engine.instruments]
             self._published = set(known)
@@ -585,19 +559,6 @@ class SimulatedTerminal:
         if isinstance(request, SimControl):
             return self._control(request)
         raise TypeError(f"unhandled request {type(request).__name__}")
-
-    def _symbol_spec(self, name: str) -> SymbolSpec:
-        spec = self.engine.instruments[name]
-        quote = self.engine.quotes.get(name)
-        return SymbolSpec(
-            symbol=name, digits=spec.digits, point=spec.point, contract_size=spec.contract_size,
-            volume_min=spec.volume_min, volume_max=spec.volume_max,
-            volume_step=spec.volume_step, stops_level=spec.stops_level,
-            freeze_level=spec.freeze_level, filling_modes=spec.filling_modes,
-            trade_mode=spec.trade_mode, currency_profit=spec.profit_currency,
-            currency_margin=spec.margin_currency,
-            bid=quote.bid if quote else 0.0, ask=quote.ask if quote else 0.0,
-        )  # fmt: skip
 
     def _control(self, request: SimControl) -> SimControlReply | ErrorReply:
         engine, conditions = self.engine, self.engine.conditions

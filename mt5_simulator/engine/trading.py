@@ -22,8 +22,6 @@ from fx_protocol.terminal_wire import (
     PendingType,
     TerminalAccount,
     TerminalDeal,
-    TerminalOrder,
-    TerminalPosition,
     Trade,
     TradeOutcome,
 )
@@ -126,42 +124,6 @@ class TradingEngine:
             profit=profit,
             margin_mode=self.account.mode,
             trade_allowed=self.conditions.account_trade_allowed,
-        )
-
-    def position_view(self, position: Position) -> TerminalPosition:
-        quote = self.quotes.get(position.symbol)
-        current = 0.0
-        if quote is not None:
-            current = quote.bid if position.is_buy else quote.ask
-        return TerminalPosition(
-            ticket=position.ticket,
-            symbol=position.symbol,
-            side="BUY" if position.is_buy else "SELL",
-            volume=position.volume,
-            price_open=position.price_open,
-            price_current=current,
-            sl=position.sl,
-            tp=position.tp,
-            profit=self.position_profit(position),
-            magic=position.magic,
-            comment=position.comment,
-            time_msc=position.time_msc,
-        )
-
-    @staticmethod
-    def order_view(order: PendingOrder) -> TerminalOrder:
-        return TerminalOrder(
-            ticket=order.ticket,
-            symbol=order.symbol,
-            order_type=order.order_type,
-            volume=order.volume,
-            price_open=order.price,
-            sl=order.sl,
-            tp=order.tp,
-            magic=order.magic,
-            comment=order.comment,
-            time_setup_msc=order.time_setup_msc,
-            expiration_msc=order.expiration_msc,
         )
 
     # ------------------------------------------------------------ requests
