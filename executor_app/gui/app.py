@@ -77,6 +77,10 @@ def main(settings: Settings, config_path: Path | None) -> int:
     try:
         with loop:
             return int(loop.run_until_complete(controller.run()))
+    except Exception as exc:
+        logger.exception("tray app failed")
+        print(f"fx-executor: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     finally:
         server.close()
         asyncio.set_event_loop(None)

@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         observer.commands.connect(self.commands_model.apply)
         observer.positions.connect(self.positions_model.apply)
         observer.account.connect(self.show_account)
-        observer.ticks.connect(self.ticks_model.apply)
+        observer.ticks.connect(self.show_ticks)
         observer.limits.connect(self.show_limits)
 
     # ---------------------------------------------------------------- building
@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
         self.loss_gauge.setFormat("-")
         form.addRow("Balance:", self.balance_label)
         form.addRow("Equity:", self.equity_label)
-        form.addRow("Today's P&L:", self.pnl_label)
+        form.addRow("Today's P&&L:", self.pnl_label)
         form.addRow("Daily loss used:", self.loss_gauge)
         return box
 
@@ -226,7 +226,8 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(box)
         self.ticks_model = TicksModel()
         self.ticks_view = _table(self.ticks_model)
-        self.ticks_view.setMinimumHeight(90)
+        self.ticks_view.setMinimumHeight(60)
+        self.ticks_view.setMaximumHeight(24 * 5 + 30)
         layout.addWidget(self.ticks_view)
         return box
 
@@ -267,6 +268,11 @@ class MainWindow(QMainWindow):
         )
         self.commands_view = _table(self.commands_filter)
         header = self.commands_view.horizontalHeader()
+        # Fixed widths: ResizeToContents would measure every row on every update.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        for section, width in enumerate((80, 150, 80, 70, 100, 330, 90)):
+            header.resizeSection(section, width)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         column.addWidget(self.commands_view)
         tabs.addTab(commands, "Recent commands")
@@ -330,6 +336,14 @@ class MainWindow(QMainWindow):
         self.brain_label.setText(status.brain_text())
         self.terminal_label.setText(status.terminal_text())
         self.reconciled_label.setText("yes" if status.reconciled else "not yet: no new risk")
+
+    def show_ticks(self, ticks: dict[str, Any]) -> None:
+        """Only traded symbols: the allowed ones and those with open positions."""
+        traded = set(self._limits.allowed_symbols) if self._limits else set()
+        traded.update(self.positions_model.symbols)
+        wanted = {s: t for s, t in ticks.items() if s in traded}
+        if wanted:
+            self.ticks_model.apply(wanted)
 
     def show_account(self, account: Account) -> None:
         self._account = account

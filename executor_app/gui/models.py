@@ -175,6 +175,7 @@ class PositionsModel(_Table):
         super().__init__()
         self._rows: list[tuple[Any, ...]] = []
         self.profits: list[float | None] = []
+        self.symbols: set[str] = set()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._rows)
@@ -212,6 +213,7 @@ class PositionsModel(_Table):
                 )
             )
             profits.append(None)
+        self.symbols = {p.symbol for p in event.positions} | {o.symbol for o in event.orders}
         if rows == self._rows:
             return
         self.beginResetModel()

@@ -117,7 +117,13 @@ class SettingsDialog(QDialog):
     # ---------------------------------------------------------------- building
 
     def _row(
-        self, form: QFormLayout, key: str, label: str, widget: QWidget, unit: str = ""
+        self,
+        form: QFormLayout,
+        key: str,
+        label: str,
+        widget: QWidget,
+        unit: str = "",
+        compact: bool = False,
     ) -> None:
         error = QLabel("")
         error.setObjectName(f"error:{key}")
@@ -134,9 +140,13 @@ class SettingsDialog(QDialog):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         line = QHBoxLayout()
-        line.addWidget(widget, 1)
-        if unit:
+        if compact:
+            widget.setFixedWidth(150)
+            line.addWidget(widget)
             line.addWidget(QLabel(unit))
+            line.addStretch(1)
+        else:
+            line.addWidget(widget, 1)
         column.addLayout(line)
         column.addWidget(error)
         form.addRow(f"{label}:", cell)
@@ -225,7 +235,8 @@ class SettingsDialog(QDialog):
             else:
                 widget = QLineEdit(f"{value:g}" if isinstance(value, float) else str(value))
             self.limit_widgets[field] = widget
-            self._row(form, f"limits.{field}", label, widget, unit)
+            compact = field not in ("allowed_symbols", "daily_reset_zone")
+            self._row(form, f"limits.{field}", label, widget, unit, compact)
         layout.addLayout(form)
         layout.addStretch(1)
         return page
@@ -471,6 +482,8 @@ def _parse_limit(field: str, raw: Any) -> Any:
         if not raw:
             raise ValueError("required")
         return raw
+    if _LIMIT_TYPES[field] not in (int, float):
+        return raw  # a choice (on_brain_disconnect): msgspec checks it
     if _LIMIT_TYPES[field] is int:
         try:
             return int(raw)
