@@ -562,6 +562,15 @@ class SimulatedTerminal:
 
     def _control(self, request: SimControl) -> SimControlReply | ErrorReply:
         engine, conditions = self.engine, self.engine.conditions
+        # Refuse before changing anything: a control request applies whole or not at all.
+        if request.set_symbol is not None and request.set_symbol.symbol not in engine.instruments:
+            return self._control_error(request, "$.setSymbol.symbol", "unknown symbol")
+        if request.set_quote is not None:
+            q = request.set_quote
+            if q.symbol not in engine.instruments:
+                return self._control_error(request, "$.setQuote.symbol", "unknown symbol")
+            if q.ask < q.bid:
+                return self._control_error(request, "$.setQuote.ask", "ask below bid")
         if request.crash:
             _crash("crash requested by SIM_CONTROL")
         faults = self._faults
@@ -602,9 +611,7 @@ class SimulatedTerminal:
                 conditions.account_trade_allowed = t.account_trade_allowed
         if request.set_symbol is not None:
             setting = request.set_symbol
-            spec = engine.instruments.get(setting.symbol)
-            if spec is None:
-                return self._control_error(request, setting.symbol)
+            spec = engine.instruments[setting.symbol]
             changes: dict[str, object] = {}
             for name in ("trade_mode", "filling_modes", "stops_level", "freeze_level"):
                 value = getattr(setting, name)
@@ -620,8 +627,6 @@ class SimulatedTerminal:
                 engine.quotes.pop(setting.symbol, None)
         if request.set_quote is not None:
             q = request.set_quote
-            if q.symbol not in engine.instruments or q.ask < q.bid:
-                return self._control_error(request, q.symbol)
             spec = engine.instruments[q.symbol]
             self._tick(
                 q.symbol, spec.normalize_price(q.bid), spec.normalize_price(q.ask), self._now()
@@ -633,13 +638,10 @@ class SimulatedTerminal:
                 self._apply(expired, self._now())
         return SimControlReply(request_id=request.request_id, state=self._control_state())
 
-    def _control_error(self, request: SimControl, symbol: str) -> ErrorReply:
-        return ErrorReply(
-            request_id=request.request_id,
-            code="UNKNOWN_SYMBOL",
-            message=f"unknown symbol or bad quote for {symbol}",
-            field="$.symbol",
-        )
+    @staticmethod
+    def _control_error(request: SimControl, field: str, message: str) -> ErrorReply:
+        code = "UNKNOWN_SYMBOL" if message == "unknown symbol" else "BAD_REQUEST"
+        return ErrorReply(request_id=request.request_id, code=code, message=message, field=field)
 
     def _control_state(self) -> ControlState:
         f = self._faults

@@ -134,10 +134,18 @@ def test_set_symbol_closes_the_market(client: TerminalClient) -> None:
     assert spec["tradeMode"] == "DISABLED"
 
 
-def test_unknown_symbol_in_control(client: TerminalClient) -> None:
-    """SIM_CONTROL with an unknown symbol answers ERROR/UNKNOWN_SYMBOL."""
-    reply = client.control(setQuote={"symbol": "NOPE", "bid": 1.0, "ask": 1.1})
-    assert (reply["type"], reply["code"]) == ("ERROR", "UNKNOWN_SYMBOL")
+def test_bad_control_changes_nothing(client: TerminalClient) -> None:
+    """SIM_CONTROL naming an unknown symbol or an inverted quote is refused whole, by field."""
+    reply = client.control(rejectNext=3, setQuote={"symbol": "NOPE", "bid": 1.0, "ask": 1.1})
+    assert (reply["type"], reply["code"], reply["field"]) == (
+        "ERROR", "UNKNOWN_SYMBOL", "$.setQuote.symbol",
+    )  # fmt: skip
+    reply = client.control(setQuote={"symbol": "EURUSD", "bid": 1.2, "ask": 1.1})
+    assert (reply["code"], reply["field"]) == ("BAD_REQUEST", "$.setQuote.ask")
+    reply = client.control(pauseMarket=True, setSymbol={"symbol": "NOPE", "marketOpen": False})
+    assert reply["field"] == "$.setSymbol.symbol"
+    state = client.control()["state"]
+    assert (state["rejectNext"], state["paused"]) == (0, False)
 
 
 def test_pending_order_expires_with_the_clock(client: TerminalClient) -> None:
