@@ -88,7 +88,21 @@ async def test_latency_measured_from_heartbeats(fast: Brain) -> None:
         assert view["lastHeartbeat"] is not None
         metrics = (await http.get("/metrics")).text
         assert f'fx_brain_executor_rtt_ms{{executor="{fast.executor_id}"}}' in metrics
-    await ex.close()
+    async with BrainClient(fast.base_url, fast.token) as client:
+        events = client.events(fast.executor_id)
+        offline = asyncio.create_task(anext(events))
+        await asyncio.sleep(0.2)
+        await ex.close()
+        await asyncio.wait_for(offline, 5)
+        await events.aclose()
+    store = fast.read_store()  # heartbeats are written in batches, and on close
+    try:
+        row = store.get_executor(fast.executor_id)
+    finally:
+        store.close()
+    assert row is not None
+    assert row.latency_ms is not None
+    assert row.last_heartbeat_ms is not None
 
 
 async def test_executor_heartbeat_is_echoed(brain: Brain) -> None:
