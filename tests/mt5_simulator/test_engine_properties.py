@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fx_protocol.terminal_wire import Trade, TradeOutcome
 from fx_protocol.vocabulary import Action
 from mt5_simulator.engine.book import Changeset
 from mt5_simulator.store import Store
@@ -41,7 +43,7 @@ operation = st.one_of(
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(mode=st.sampled_from(["hedging", "netting"]), ops=st.lists(operation, max_size=40))
-def test_random_operations_keep_the_books_consistent(mode: str, ops: list[tuple]) -> None:
+def test_random_operations_keep_the_books_consistent(mode: str, ops: list[tuple[Any, ...]]) -> None:
     """Balance equals the start plus every deal's profit, volumes stay on the step, netting
     keeps one position per symbol, and the store reloads exactly the engine's positions/orders."""
     engine = make_engine(mode, balance=100_000.0)
@@ -52,12 +54,16 @@ def test_random_operations_keep_the_books_consistent(mode: str, ops: list[tuple]
         profits = 0.0
         now = NOW
 
-        def commit(changes: Changeset | None, outcome: object = None) -> None:
+        def commit(changes: Changeset | None, outcome: TradeOutcome | None = None) -> None:
             nonlocal profits
             if changes is None:
                 return
             profits += sum(d.profit + d.commission for d in changes.deals)
-            store.commit(changes, engine.account, engine.next_ticket, outcome)  # type: ignore[arg-type]
+            store.commit(changes, engine.account, engine.next_ticket, outcome)
+
+        def send(request: Trade) -> None:
+            outcome, changes = engine.trade(request, now)
+            commit(changes, outcome)
 
         for op in ops:
             now += 1000
@@ -65,12 +71,12 @@ def test_random_operations_keep_the_books_consistent(mode: str, ops: list[tuple]
             if op[0] == "open":
                 _, symbol, side, volume = op
                 request = trade(Action.OPEN_POSITION, symbol=symbol, order_type=side, volume=volume)
-                commit(*reversed(engine.trade(request, now)))
+                send(request)
             elif op[0] == "close" and tickets:
                 _, index, volume = op
                 request = trade(Action.CLOSE_POSITION, ticket=tickets[index % len(tickets)],
                                 volume=volume)  # fmt: skip
-                commit(*reversed(engine.trade(request, now)))
+                send(request)
             elif op[0] == "move":
                 _, symbol, change = op
                 quote = engine.quotes[symbol]
@@ -85,7 +91,7 @@ def test_random_operations_keep_the_books_consistent(mode: str, ops: list[tuple]
                 price = quote.bid * (1 - distance) if below else quote.ask * (1 + distance)
                 request = trade(Action.PLACE_ORDER, symbol=symbol, order_type=kind, volume=0.05,
                                 price=price)  # fmt: skip
-                commit(*reversed(engine.trade(request, now)))
+                send(request)
             elif op[0] == "stops" and tickets:
                 _, index, distance = op
                 position = engine.positions[tickets[index % len(tickets)]]
@@ -95,10 +101,10 @@ def test_random_operations_keep_the_books_consistent(mode: str, ops: list[tuple]
                 else:
                     sl, tp = quote.ask * (1 + distance), quote.ask * (1 - distance)
                 request = trade(Action.MODIFY_POSITION, ticket=position.ticket, sl=sl, tp=tp)
-                commit(*reversed(engine.trade(request, now)))
+                send(request)
             elif op[0] == "close_all":
                 request = trade(Action.CLOSE_ALL, symbol=op[1])
-                commit(*reversed(engine.trade(request, now)))
+                send(request)
 
             assert abs(engine.account.balance - (100_000.0 + profits)) < 0.01 * (len(ops) + 1)
             for position in engine.positions.values():

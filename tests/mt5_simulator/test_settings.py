@@ -51,7 +51,9 @@ def test_precedence_flags_over_env_over_toml(tmp_path: Path) -> None:
         ({}, "[mt5sim\n"),
     ],
 )
-def test_bad_settings_raise_settings_error(tmp_path: Path, overrides: dict, toml: str) -> None:
+def test_bad_settings_raise_settings_error(
+    tmp_path: Path, overrides: dict[str, object], toml: str
+) -> None:
     """Wrong values, unknown keys and broken TOML are one SettingsError each."""
     config = tmp_path / "c.toml"
     config.write_text(toml)
