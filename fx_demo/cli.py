@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -160,15 +161,28 @@ class Demo:
             limits=LIMITS,
             sim_args=["--seed", str(self.settings.seed)],
         )
+        sim_failure: list[Exception] = []
+
+        def start_sim() -> None:
+            try:
+                stack.start_sim()
+            except Exception as exc:  # handed to the main thread
+                sim_failure.append(exc)
+
+        sim = threading.Thread(target=start_sim, name="start-sim", daemon=True)
         previous = signal.signal(signal.SIGTERM, _interrupt)
         code = 0
         try:
             self.console.say(
                 f"{PROG}: starting the brain, the simulated terminal and the executor…"
             )
+            # The terminal starts while the brain does: nothing links them before the executor.
+            sim.start()
             login = self.credentials(stack)
             stack.start_brain()
-            stack.start_sim()
+            sim.join()
+            if sim_failure:
+                raise sim_failure[0]
             self.start_executor(stack)
             self.banner(stack, login)
             code = asyncio.run(self.trade(stack))
@@ -181,6 +195,8 @@ class Demo:
             code = fail(f"cannot use the data directory {self.root}: {exc.strerror or exc}", 1)
         finally:
             with _signals_ignored():
+                if sim.is_alive():  # it may still add a program to stop
+                    sim.join(60)
                 stack.stop()
                 signal.signal(signal.SIGTERM, previous)
             self.console.say(
@@ -193,25 +209,17 @@ class Demo:
         return code
 
     def credentials(self, stack: Stack) -> creds.Credentials:
-        """Reuse the data directory's credentials, or register new ones; set the admin login."""
+        """Reuse the data directory's credentials, or register new ones."""
         self.root.mkdir(parents=True, exist_ok=True)
         saved = creds.load(self.root) if stack.brain_db.exists() else None
         if saved is None:
-            stack.register(executor_name="demo-executor", token_name="demo-strategy")
-            saved = creds.Credentials(
-                executor_id=stack.executor_id,
-                api_key=stack.api_key,
-                token=stack.token,
-                admin_user=creds.ADMIN_USER,
-                admin_password=creds.new_admin_password(),
-            )
+            saved = creds.register(stack.brain_db)
             creds.save(self.root, saved)
         stack.executor_id, stack.api_key, stack.token = (
             saved.executor_id,
             saved.api_key,
             saved.token,
         )
-        stack.set_admin_password(saved.admin_password, saved.admin_user)
         return saved
 
     def start_executor(self, stack: Stack) -> None:

@@ -48,3 +48,29 @@ def save(root: Path, credentials: Credentials) -> None:
     path.write_text(json.dumps(asdict(credentials), indent=2), encoding="utf-8")
     if os.name == "posix":
         path.chmod(0o600)
+
+
+def register(db: Path) -> Credentials:
+    """New demo credentials in the brain database ``db`` (the brain not running yet).
+
+    The same as ``fx-brain executors add``, ``tokens add`` and
+    ``admin-password``, done in this process: three interpreter start-ups
+    less before the demo shows anything.
+    """
+    from loguru import logger
+
+    from brain_server.clock import now_ms
+    from brain_server.credentials import hash_password
+    from brain_server.store import Store
+
+    logger.disable("brain_server")  # its debug lines are for the brain's own log, not this console
+
+    password = new_admin_password()
+    store = Store(db)
+    try:
+        executor_id, api_key = store.add_executor("demo-executor", now_ms())
+        token = store.add_token("demo-strategy", now_ms())
+        store.set_admin_password(ADMIN_USER, hash_password(password), now_ms())
+    finally:
+        store.close()
+    return Credentials(executor_id, api_key, token, ADMIN_USER, password)
