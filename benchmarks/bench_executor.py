@@ -63,6 +63,11 @@ from fx_protocol.vocabulary import Action, OrderType  # noqa: E402
 KEY = "bench-key"
 
 
+def _cpu(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -283,9 +288,21 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         },
     }
     (tmp / "executor.toml").write_text(tomli_w.dumps(config))
+    runner = _script("fx-executor")
+    if args.profile:
+        # Profile the executor itself (cProfile writes the stats when it exits).
+        runner = [
+            sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            str(args.profile),
+            "-m",
+            "executor_app.cli",
+        ]
     executor = Program(
         "executor",
-        [*_script("fx-executor"), "--headless", "--config", str(tmp / "executor.toml")],
+        [*runner, "--headless", "--config", str(tmp / "executor.toml")],
         env,
         tmp / "executor.log",
     )
@@ -307,13 +324,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     await asyncio.sleep(0.05)
             await command_loop(brain, 40, "warm")
             # Interleaved rounds: on a shared machine, load then hits loop and floors alike.
+            # CPU time per command is the load-independent figure: the executor's own work
+            # beside the terminal's (the simulator's CPU for the same commands sent direct).
+            proc = psutil.Process(executor.proc.pid if executor.proc else 0)
+            sim_proc = psutil.Process(sim.proc.pid if sim.proc else 0)
             loop_ms: list[float] = []
             ws_ms: list[float] = []
             trade_ms: list[float] = []
+            executor_cpu = sim_cpu_direct = 0.0
             for r in range(max(1, args.commands // 20)):
+                before = _cpu(proc)
                 loop_ms += await command_loop(brain, 20, f"m{r}-")
+                executor_cpu += _cpu(proc) - before
                 ws_ms += await ws_echo_floor(20)
+                before = _cpu(sim_proc)
                 trade_ms += await asyncio.to_thread(direct_trade_floor, command_ep, 20)
+                sim_cpu_direct += _cpu(sim_proc) - before
             results["commands"] = {
                 "loop_through_executor": summary(loop_ms),
                 "floor_ws_echo": summary(ws_ms),
@@ -324,8 +350,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "executor_added_p99_ms": round(
                     pct(loop_ms, 0.99) - pct(ws_ms, 0.99) - pct(trade_ms, 0.99), 4
                 ),
+                "executor_cpu_ms_per_command": round(executor_cpu * 1000 / len(loop_ms), 4),
+                "floor_terminal_cpu_ms_per_direct_trade": round(
+                    sim_cpu_direct * 1000 / len(trade_ms), 4
+                ),
             }
-            proc = psutil.Process(executor.proc.pid if executor.proc else 0)
             ticks = []
             for rate in args.tick_rates:
                 sim.stop()
@@ -367,7 +396,7 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=300)
     parser.add_argument("--tick-rates", type=int, nargs="+", default=[1000, 5000, 20000])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/executor.json")
-    parser.add_argument("--profile", type=Path, help="write a pyinstrument report of the executor")
+    parser.add_argument("--profile", type=Path, help="write cProfile stats of the executor here")
     args = parser.parse_args()
     results = asyncio.run(run(args))
     results["machine"] = {

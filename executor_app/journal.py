@@ -101,14 +101,16 @@ class Journal:
         self.path = path
         self.db = sqlite_utils.Database(path)
         self.db.enable_wal()
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        with self.db.conn:
+        # The raw connection on the hot path: sqlite-utils' execute() parses every statement.
+        self._conn = self.db.conn
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        with self._conn:
             _migrate(self.db)
-        row = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM outbox").fetchone()
+        row = self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM outbox").fetchone()
         self._last_seq: int = row[0]
 
     def close(self) -> None:
-        self.db.conn.close()
+        self._conn.close()
 
     @property
     def last_seq(self) -> int:
@@ -119,7 +121,7 @@ class Journal:
     def _append(self, kind: str, command_id: str | None, build: Builder, now: str) -> OutboxEntry:
         seq = self._last_seq + 1
         payload = encode(build(seq))
-        self.db.execute(
+        self._conn.execute(
             "INSERT INTO outbox (seq, kind, command_id, payload, created_at) VALUES (?,?,?,?,?)",
             (seq, kind, command_id, payload, now),
         )
@@ -130,17 +132,17 @@ class Journal:
             self._last_seq = entry.seq
 
     def outbox_after(self, seq: int, limit: int = 500) -> list[OutboxEntry]:
-        rows = self.db.execute(
+        rows = self._conn.execute(
             "SELECT seq, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
         ).fetchall()
         return [OutboxEntry(r[0], bytes(r[1])) for r in rows]
 
     def outbox_entry(self, seq: int) -> OutboxEntry | None:
-        row = self.db.execute("SELECT seq, payload FROM outbox WHERE seq = ?", (seq,)).fetchone()
+        row = self._conn.execute("SELECT seq, payload FROM outbox WHERE seq = ?", (seq,)).fetchone()
         return OutboxEntry(row[0], bytes(row[1])) if row else None
 
     def append_outbox(self, kind: str, build: Builder, now: datetime) -> OutboxEntry:
-        with self.db.conn:
+        with self._conn:
             entry = self._append(kind, None, build, now.isoformat())
         self._commit_seq(entry)
         return entry
@@ -148,7 +150,7 @@ class Journal:
     # ---------------------------------------------------------------- commands
 
     def command(self, command_id: str) -> CommandRow | None:
-        row = self.db.execute(
+        row = self._conn.execute(
             "SELECT command_id, status, local, signal, answer_seq, reason, received_at,"
             " expires_at, result FROM commands WHERE command_id = ?",
             (command_id,),
@@ -173,9 +175,9 @@ class Journal:
     ) -> OutboxEntry | None:
         """Journal a new command together with the brain's answer, in one transaction."""
         stamp = now.isoformat()
-        with self.db.conn:
+        with self._conn:
             entry = self._append(answer_kind, command_id, answer, stamp) if answer else None
-            self.db.execute(
+            self._conn.execute(
                 "INSERT INTO commands (command_id, received_at, updated_at, status, local, action,"
                 " symbol, volume, signal, expires_at, reason, answer_seq)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -209,9 +211,9 @@ class Journal:
     ) -> OutboxEntry | None:
         """Store a command's (new) status and the EXECUTION_RESULT reporting it, atomically."""
         stamp = now.isoformat()
-        with self.db.conn:
+        with self._conn:
             entry = self._append("EXECUTION_RESULT", command_id, report, stamp) if report else None
-            self.db.execute(
+            self._conn.execute(
                 "UPDATE commands SET status = ?, updated_at = ?, result = COALESCE(?, result),"
                 " reason = COALESCE(?, reason) WHERE command_id = ?",
                 (status, stamp, json.dumps(result) if result else None, reason, command_id),
@@ -221,7 +223,7 @@ class Journal:
 
     def open_commands(self) -> list[CommandRow]:
         """Commands whose terminal outcome is not known (crash or timeout)."""
-        rows = self.db.execute(
+        rows = self._conn.execute(
             "SELECT command_id, status, local, signal, answer_seq, reason, received_at,"
             " expires_at, result FROM commands WHERE status IN (?, 'unknown')"
             " ORDER BY received_at",
@@ -230,7 +232,7 @@ class Journal:
         return [_command_row(r) for r in rows]
 
     def recent_commands(self, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self.db.execute(
+        rows = self._conn.execute(
             "SELECT command_id, received_at, updated_at, status, local, action, symbol, volume,"
             " reason, result FROM commands ORDER BY received_at DESC LIMIT ?",
             (limit,),
@@ -252,7 +254,7 @@ class Journal:
     # ---------------------------------------------------------------- deals
 
     def deal_known(self, ticket: int) -> bool:
-        row = self.db.execute("SELECT 1 FROM deals WHERE ticket = ?", (ticket,)).fetchone()
+        row = self._conn.execute("SELECT 1 FROM deals WHERE ticket = ?", (ticket,)).fetchone()
         return row is not None
 
     def record_deal(
@@ -260,15 +262,15 @@ class Journal:
     ) -> OutboxEntry | None:
         """Remember a deal and queue its FILL, once; None if it was already recorded."""
         stamp = now.isoformat()
-        with self.db.conn:
+        with self._conn:
             if self.deal_known(ticket):
                 return None
             entry = self._append("FILL", command_id, report, stamp) if report else None
-            self.db.execute(
+            self._conn.execute(
                 "INSERT INTO deals (ticket, command_id, seq, recorded_at) VALUES (?,?,?,?)",
                 (ticket, command_id, entry.seq if entry else None, stamp),
             )
-            self.db.execute(
+            self._conn.execute(
                 "INSERT INTO state (key, value) VALUES ('last_deal', ?) ON CONFLICT(key)"
                 " DO UPDATE SET value ="
                 " MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
@@ -284,12 +286,12 @@ class Journal:
     # ---------------------------------------------------------------- state
 
     def get_state(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        row = self._conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else None
 
     def set_state(self, key: str, value: str) -> None:
-        with self.db.conn:
-            self.db.execute(
+        with self._conn:
+            self._conn.execute(
                 "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key)"
                 " DO UPDATE SET value = excluded.value",
                 (key, value),
