@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import signal
 import sys
 import typing
@@ -101,7 +102,12 @@ def _run_parser() -> _Parser:
             f"Subcommand: '{PROG} deals --state-dir DIR --json' dumps the deals."
         ),
     )
-    parser.add_argument("--config", type=Path, help="TOML settings file ([mt5sim] table)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=os.environ.get("FX_MT5SIM_CONFIG") or None,
+        help="TOML settings file ([mt5sim] table); default $FX_MT5SIM_CONFIG, else none",
+    )
     _add_settings(parser, SimulatorSettings)
     faults = parser.add_argument_group("fault injection (docs/simulator.md § Faults)")
     _add_settings(faults, FaultSettings)  # type: ignore[arg-type]

@@ -133,6 +133,7 @@ def test_help_exits_zero() -> None:
         ["--command-endpoint", "tcp://0.0.0.0:5999"],
         ["--command-endpoint", "nonsense"],
         ["--replay", "/nonexistent/ticks.csv"],
+        ["--config", "/nonexistent/sim.toml"],
     ],
 )
 def test_bad_usage_exits_two_with_one_line(args: list[str], tmp_path: Path) -> None:
@@ -170,7 +171,8 @@ def test_settings_from_environment_and_toml(tmp_path: Path, started: list[SimPro
     config.write_text(
         '[mt5sim]\nbalance = 2500.0\nmode = "netting"\n[mt5sim.faults]\nreject_next = 1\n'
     )
-    sim = SimProcess(tmp_path / "s", "--config", str(config), env={"FX_MT5SIM_LEVERAGE": "30"})
+    env = {"FX_MT5SIM_LEVERAGE": "30", "FX_MT5SIM_CONFIG": str(config)}
+    sim = SimProcess(tmp_path / "s", env=env)
     started.append(sim)
     with sim.client() as c:
         account = c.request({"type": "GET_ACCOUNT"})["account"]
