@@ -335,8 +335,11 @@ class TradingEngine:
                 (existing.price_open * existing.volume + price * volume) / total, spec.digits + 3
             )
             existing.volume = spec.normalize_volume(total)
-            if sl or tp:
-                existing.sl, existing.tp = sl, tp
+            # MT5 netting: stops given with the added volume replace the position's.
+            if sl:
+                existing.sl = sl
+            if tp:
+                existing.tp = tp
             changes.positions[existing.ticket] = existing
             deal = self._deal(
                 spec.name,

@@ -250,3 +250,12 @@ def test_commission_is_charged_on_entry_and_exit() -> None:
     _, closed = engine.trade(trade(Action.CLOSE_POSITION, ticket=opened.position), NOW)
     assert closed.deals[0].commission == -7.0
     assert engine.account.balance == pytest.approx(9_993.0 - 7.0 - 20.0)  # spread 10 points
+
+
+def test_netting_addition_replaces_only_the_stops_it_names() -> None:
+    """Adding to a netted position with only an SL keeps the position's TP."""
+    engine = make_engine("netting")
+    opened, _ = engine.trade(buy(volume=0.1, sl=1.08, tp=1.09), NOW)
+    engine.trade(buy(volume=0.1, sl=1.081), NOW)
+    position = engine.positions[opened.position]
+    assert (position.sl, position.tp) == (1.081, 1.09)
