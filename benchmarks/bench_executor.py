@@ -386,7 +386,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
             results["ticks"] = ticks
         finally:
-            executor.stop()
+            # Off the loop: the executor's goodbye to this (fake) brain needs the loop running.
+            await asyncio.to_thread(executor.stop)
             sim.stop()
     return results
 

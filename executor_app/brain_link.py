@@ -180,6 +180,7 @@ class BrainLink:
                 compression=None,
                 max_size=MAX_MESSAGE_BYTES,
                 ping_interval=None,  # the protocol's own heartbeats measure latency
+                close_timeout=2,  # a silent brain must not hold up a shutdown for long
                 open_timeout=self._connect_timeout,
             )
         async with ws:
