@@ -5,7 +5,8 @@ instead (a DEMO account: the suite opens and closes small positions), set
 ``FX_CONFORMANCE_COMMAND_ENDPOINT`` and ``FX_CONFORMANCE_EVENTS_ENDPOINT``
 (and ``FX_CONFORMANCE_SYMBOL`` if the broker's EURUSD has a suffix). Tests
 marked ``sim_only`` need the simulator's ``SIM_CONTROL`` request and are
-skipped only in that case (``docs/simulator.md`` § Conformance suite).
+skipped only when the terminal there does not answer it, i.e. a real EA
+(``docs/simulator.md`` § Conformance suite).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import msgspec
 import pytest
+import zmq
 from loguru import logger
 
 from tests.conformance.client import TerminalClient
@@ -41,7 +44,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     events = os.environ.get("FX_CONFORMANCE_EVENTS_ENDPOINT")
     symbol = os.environ.get("FX_CONFORMANCE_SYMBOL", "EURUSD")
     if command and events:
-        yield Target(command, events, simulated=False, symbol=symbol)
+        yield Target(command, events, simulated=_answers_sim_control(command), symbol=symbol)
         return
     from mt5_simulator.server import SimulatedTerminal
     from mt5_simulator.settings import SimulatorSettings
@@ -59,11 +62,28 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
         yield Target(settings.command_endpoint, settings.events_endpoint, True, symbol)
 
 
+def _answers_sim_control(command_endpoint: str) -> bool:
+    """Whether the terminal there is the simulator: a real EA answers SIM_CONTROL with ERROR."""
+    ctx = zmq.Context()
+    dealer = ctx.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    try:
+        dealer.connect(command_endpoint)
+        dealer.send(b'{"type": "SIM_CONTROL", "requestId": "probe"}')
+        if not dealer.poll(10_000):
+            pytest.exit(f"no terminal answers on {command_endpoint}", returncode=1)
+        reply = msgspec.json.decode(dealer.recv())
+    finally:
+        dealer.close(0)
+        ctx.term()
+    return isinstance(reply, dict) and reply.get("type") == "SIM_CONTROL_REPLY"
+
+
 @pytest.fixture(autouse=True)
 def _skip_sim_only(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("sim_only") is None:
         return
-    if os.environ.get("FX_CONFORMANCE_COMMAND_ENDPOINT"):
+    if not request.getfixturevalue("target").simulated:
         pytest.skip("needs SIM_CONTROL: only the simulated terminal has it")
 
 
