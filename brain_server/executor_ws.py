@@ -114,7 +114,12 @@ class ExecutorSession:
             self._finished.set()
 
     async def wait_closed(self) -> None:
+        """Until the session is over and its handler has recorded the close in the store."""
         await self._closed.wait()
+
+    def released(self) -> None:
+        """Called last by the handler: nothing of this session touches the store any more."""
+        self._closed.set()
 
     async def send(self, message: Any) -> None:
         async with self._send_lock:
@@ -159,7 +164,6 @@ class ExecutorSession:
             if not self._peer_closed:
                 with contextlib.suppress(Exception):
                     await self.socket.close(self.close_code, self.close_reason)
-            self._closed.set()
 
     async def _owned(self, coro: Any, name: str) -> None:
         """Every session task ends the session when it fails, and says why in the log."""
@@ -461,8 +465,8 @@ async def executor_socket(socket: WebSocket[Any, Any, Any]) -> None:
     session = ExecutorSession(
         brain, socket, hello.executor_id, credentials.new_session_id(), address
     )
-    await brain.register(session)
     try:
+        await brain.register(session)
         last_seq = await brain.db.call(
             brain.db.store.open_session,
             hello.executor_id,
@@ -494,17 +498,21 @@ async def executor_socket(socket: WebSocket[Any, Any, Any]) -> None:
         await session.run()
     finally:
         live = brain.unregister(session)
-        await asyncio.shield(brain.flush_heartbeats([session]))
-        await asyncio.shield(
-            brain.db.call(
-                brain.db.store.close_session,
-                hello.executor_id,
-                session.session_id,
-                session.close_reason or "CLOSED",
-                now_ms(),
+        try:
+            await asyncio.shield(brain.flush_heartbeats([session]))
+            await asyncio.shield(
+                brain.db.call(
+                    brain.db.store.close_session,
+                    hello.executor_id,
+                    session.session_id,
+                    session.close_reason or "CLOSED",
+                    now_ms(),
+                )
             )
-        )
-        session._closed.set()
+        except Exception:
+            logger.exception("executor {}: could not record the session close", hello.executor_id)
+        finally:
+            session.released()
         if live:
             brain.executor_online(session, False)
         logger.info(
