@@ -25,8 +25,9 @@ Use it in-process from any test (real sockets, a real SQLite file)::
 ``zmq.ZMQError`` there) and then serves from a daemon thread; ``stop()``
 asks the loop to finish, saves the last quotes and closes everything.
 ``serve_forever()`` runs the same loop in the calling thread (the CLI does).
-``control(**fields)`` sends one ``SIM_CONTROL`` request (field names in
-snake_case, see :mod:`mt5_simulator.control`) and returns the reply.
+``control(**fields)`` sends one ``SIM_CONTROL`` request (field names, nested
+ones too, in snake_case or camelCase; see :mod:`mt5_simulator.control`) and
+returns the decoded ``SimControlReply``.
 ``instance`` is this run's random instance id, as in every event;
 ``failure`` is the exception that ended the loop early, if any (also logged).
 
@@ -215,7 +216,7 @@ class SimulatedTerminal:
         assert self._ctx is not None, "start() first"
         body = {"type": "SIM_CONTROL", "requestId": "ctl-" + secrets.token_hex(4)}
         for name, value in fields.items():
-            body[_camel(name)] = value
+            body[_camel(name)] = _camelize(value)
         with self._ctx.socket(zmq.DEALER) as dealer:
             dealer.setsockopt(zmq.LINGER, 0)
             dealer.connect(self.settings.command_endpoint)
@@ -787,6 +788,13 @@ def _crash(reason: str) -> None:
     sys.stderr.write(f"fx-mt5sim: {reason}\n")
     sys.stderr.flush()
     os._exit(CRASH_EXIT_CODE)
+
+
+def _camelize(value: Any) -> Any:
+    """Nested dict keys to camelCase too (``set_symbol={"trade_mode": ...}``)."""
+    if isinstance(value, dict):
+        return {_camel(str(k)): _camelize(v) for k, v in value.items()}
+    return value
 
 
 def _camel(name: str) -> str:

@@ -386,3 +386,12 @@ def test_replay_symbols_have_no_price_before_the_file_quotes_them(tmp_path: Path
         assert open_buy(c, "rp-1")["outcome"]["retcode"] == Retcode.PRICE_OFF
         gold = c.trade("rp-2", "OPEN_POSITION", symbol="XAUUSD", orderType="BUY", volume=0.01)
         assert (gold["outcome"]["retcode"], gold["outcome"]["price"]) == (Retcode.DONE, 2000.8)
+
+
+def test_in_process_control_helper(terminal: SimulatedTerminal, client: TerminalClient) -> None:
+    """SimulatedTerminal.control takes snake_case fields, nested ones too, and returns the reply."""
+    reply = terminal.control(
+        pause_market=True, set_symbol={"symbol": "EURUSD", "trade_mode": "CLOSEONLY"}
+    )
+    assert reply.state.paused is True
+    assert open_buy(client, "ip-1")["outcome"]["retcode"] == Retcode.CLOSE_ONLY
