@@ -27,7 +27,7 @@ asks the loop to finish, saves the last quotes and closes everything.
 ``serve_forever()`` runs the same loop in the calling thread (the CLI does).
 ``control(**fields)`` sends one ``SIM_CONTROL`` request (field names, nested
 ones too, in snake_case or camelCase; see :mod:`mt5_simulator.control`) and
-returns the decoded ``SimControlReply``.
+returns the decoded ``SimControlReply`` (``ValueError`` if it was refused).
 ``instance`` is this run's random instance id, as in every event;
 ``failure`` is the exception that ended the loop early, if any (also logged).
 
@@ -82,6 +82,7 @@ from fx_protocol.terminal_wire import (
     Trade,
     TradeReply,
     TradeTransactionEvent,
+    decode_reply,
     encode,
     event_topic,
 )
@@ -223,7 +224,12 @@ class SimulatedTerminal:
             dealer.send(msgspec.json.encode(body))
             if not dealer.poll(timeout_ms):
                 raise TimeoutError("no SIM_CONTROL reply")
-            return decode_sim_reply.decode(dealer.recv())
+            raw = dealer.recv()
+        if b'"type":"ERROR"' in raw:
+            error = decode_reply(raw)
+            assert isinstance(error, ErrorReply)
+            raise ValueError(f"SIM_CONTROL refused at {error.field}: {error.message}")
+        return decode_sim_reply.decode(raw)
 
     # ------------------------------------------------------------ setup
 

@@ -395,3 +395,9 @@ def test_in_process_control_helper(terminal: SimulatedTerminal, client: Terminal
     )
     assert reply.state.paused is True
     assert open_buy(client, "ip-1")["outcome"]["retcode"] == Retcode.CLOSE_ONLY
+
+
+def test_in_process_control_helper_raises_on_refusal(terminal: SimulatedTerminal) -> None:
+    """A refused SIM_CONTROL surfaces as ValueError naming the field."""
+    with pytest.raises(ValueError, match=r"\$\.setQuote\.symbol"):
+        terminal.control(set_quote={"symbol": "NOPE", "bid": 1.0, "ask": 1.1})
