@@ -94,15 +94,19 @@ def write_converted(target: Path, include_dir: Path = MQL5_DIR / "Include" / "Fx
         (target / name).write_text(convert(text, pointer_names([text])), encoding="utf-8")
 
 
-def check_whole_ea(work: Path, root: Path = MQL5_DIR) -> str:
-    """Compile every EA file (syntax and types only) against the declared MT5 API; g++'s errors."""
-    include = work / "ea"
+def write_all_converted(include: Path, root: Path = MQL5_DIR) -> None:
+    """Every include file of the EA as C++, plus the stand-in for mql-zmq's header."""
     include.mkdir(parents=True, exist_ok=True)
-    sources = sorted((root / "Include" / "FxBridge").glob("*.mqh"))
-    for path in sources:
+    for path in sorted((root / "Include" / "FxBridge").glob("*.mqh")):
         text = path.read_text(encoding="utf-8")
         (include / path.name).write_text(convert(text, pointer_names([text])), encoding="utf-8")
     (include / "mt5_zmq.h").write_text('#include "mt5_api.h"\n', encoding="utf-8")
+
+
+def check_whole_ea(work: Path, root: Path = MQL5_DIR) -> str:
+    """Compile every EA file (syntax and types only) against the declared MT5 API; g++'s errors."""
+    include = work / "ea"
+    write_all_converted(include, root)
     expert = (root / "Experts" / "FxBridgeEA.mq5").read_text(encoding="utf-8")
     main = include / "FxBridgeEA.cpp"
     main.write_text(
@@ -132,6 +136,33 @@ def build_driver(work: Path) -> Path:
             f"-I{HARNESS_DIR}",
             f"-I{include}",
             str(HARNESS_DIR / "driver.cpp"),
+            "-o",
+            str(binary),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"g++ failed:\n{result.stderr[-6000:]}")
+    return binary
+
+
+def build_trading_driver(work: Path) -> Path:
+    """Trading.mqh and what it includes, compiled with harness/trading_driver.cpp."""
+    include = work / "ea"
+    write_all_converted(include)
+    binary = work / "mql5_trading_driver"
+    result = subprocess.run(
+        [
+            "g++",
+            "-std=c++17",
+            "-O0",
+            "-w",
+            f"-I{HARNESS_DIR}",
+            f"-I{include}",
+            str(HARNESS_DIR / "trading_driver.cpp"),
             "-o",
             str(binary),
         ],

@@ -480,9 +480,9 @@ JsonNode *JsonParser::ReadWord()
    return(NULL);
   }
 //+------------------------------------------------------------------+
-//| Integer value of a number node within [0, 2^63-1] or negative    |
-//| values down to -(2^63-1); false for anything else (fractions,    |
-//| exponents, out of range) - never a silent wrap-around.           |
+//| Integer value of a number node within the range of a long,       |
+//| [-2^63, 2^63-1]; false for anything else (fractions, exponents,  |
+//| out of range) - never a silent wrap-around.                      |
 //+------------------------------------------------------------------+
 bool JsonToLong(JsonNode *node,long &out)
   {
@@ -495,6 +495,11 @@ bool JsonToLong(JsonNode *node,long &out)
    int n=StringLen(digits);
    if(n>19)
       return(false);
+   if(negative && digits=="9223372036854775808")
+     {
+      out=LONG_MIN; // -2^63 has no positive counterpart in a long
+      return(true);
+     }
    if(n==19 && StringCompare(digits,"9223372036854775807")>0)
       return(false);
    long value=StringToInteger(digits);

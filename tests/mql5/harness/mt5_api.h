@@ -159,13 +159,13 @@ bool EventSetMillisecondTimer(int milliseconds);
 void EventKillTimer();
 
 template <typename E>
-string EnumToString(E value);
+string EnumToString(E value) { return IntegerToString((long)value); }
 template <typename T>
-void ZeroMemory(T& value);
+void ZeroMemory(T& value) { value = T{}; }
 template <typename T>
 T* GetPointer(T& object) { return &object; }
 template <typename... A>
-void Print(const A&...);
+void Print(const A&...) {}
 
 static string _Symbol = "EURUSD";
 
