@@ -23,3 +23,9 @@ def assert_rejected(
         assert view["source"] == "safety", view
     assert deals_for(stack, command_id) == []
     return view
+
+
+def executor_errors(stack: Stack) -> list[str]:
+    """ERROR lines (and tracebacks) the executor logged in its current run."""
+    lines = stack.programs["executor"].lines
+    return [line for line in lines if " ERROR " in line or line.startswith("Traceback")]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from fx_demo.stack import Stack
-from tests.e2e.conftest import assert_rejected
+from tests.e2e.conftest import assert_rejected, executor_errors
 
 pytestmark = pytest.mark.slow
 
@@ -22,6 +22,7 @@ def stack() -> Iterator[Stack]:
         running.sim_control(pauseMarket=True)
         running.sim_control(setQuote={"symbol": "EURUSD", "bid": 1.08000, "ask": 1.08010})
         yield running
+        assert executor_errors(running) == []
 
 
 def terminal_book(stack: Stack) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

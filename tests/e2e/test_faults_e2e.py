@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from fx_demo.stack import Stack
-from tests.e2e.conftest import deals_for
+from tests.e2e.conftest import deals_for, executor_errors
 
 pytestmark = pytest.mark.slow
 
@@ -21,6 +21,7 @@ def stack() -> Iterator[Stack]:
     settings = {"terminal": {"request_timeout_seconds": 2.0}}
     with Stack(limits=LIMITS, executor_settings=settings, proxy_brain=True) as running:
         yield running
+        assert executor_errors(running) == []
 
 
 def wait_deal(stack: Stack, command_id: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from fx_demo.stack import Stack
-from tests.e2e.conftest import assert_rejected, deals_for
+from tests.e2e.conftest import assert_rejected, deals_for, executor_errors
 
 pytestmark = pytest.mark.slow
 
@@ -41,6 +41,7 @@ def stack() -> Iterator[Stack]:
         running.sim_control(setQuote={"symbol": "EURUSD", "bid": EUR[0], "ask": EUR[1]})
         running.sim_control(setQuote={"symbol": "XAUUSD", "bid": XAU[0], "ask": XAU[1]})
         yield running
+        assert executor_errors(running) == []
 
 
 def buy(symbol: str, volume: float, sl: float | None = None, **extra: Any) -> dict[str, Any]:
