@@ -123,6 +123,9 @@ class ExecutorApp:
     async def run(self) -> int:
         """Start everything, wait for quit, stop everything (journal flushed)."""
         self._quit = asyncio.get_running_loop().create_future()
+        # Closing the last window (or the first-run dialog) must not end the Qt loop:
+        # the app lives in the tray and quits only through quit().
+        QApplication.setQuitOnLastWindowClosed(False)
         key = self._key or await self._obtain_key()
         if key is None:
             return 2
@@ -217,8 +220,11 @@ class ExecutorApp:
             dialog.result_label.setText(f"The executor cannot start yet: {problem}")
             answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
             dialog.finished.connect(partial(_settle, answer))
+            self.settings_dialog = dialog
             dialog.open()
-            if not await answer:
+            saved = await answer
+            self.settings_dialog = None
+            if not saved:
                 print(f"fx-executor: {problem}", file=sys.stderr)
                 return None
             try:

@@ -69,9 +69,9 @@ def make_app(stack: Stack, folder: Path, key: str | None = "stack") -> ExecutorA
     )
 
 
-async def until(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "") -> None:
+async def until(predicate: Callable[[], Any], within: float = 15.0, what: str = "") -> None:
     """Wait (on the running loop) until ``predicate()`` is truthy."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or predicate}")
@@ -79,13 +79,19 @@ async def until(predicate: Callable[[], Any], timeout: float = 15.0, what: str =
 
 
 def run_app(
-    qapp: QApplication, app: ExecutorApp, scenario: Scenario[T], reconciled: bool = True
+    qapp: QApplication,
+    app: ExecutorApp,
+    scenario: Scenario[T],
+    reconciled: bool = True,
+    while_starting: Callable[[], Awaitable[None]] | None = None,
 ) -> T:
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
 
     async def main() -> T:
         running = asyncio.ensure_future(app.run())
+        if while_starting is not None:
+            await while_starting()
         try:
             await until(lambda: app.ready.is_set() or running.done(), 30, "the app to start")
             if running.done():

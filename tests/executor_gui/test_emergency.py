@@ -26,12 +26,14 @@ def test_emergency_button_halts_and_nothing_reaches_the_terminal(
     """The red button halts at once; the next command is rejected TRADING_HALTED, no deal."""
 
     async def scenario(app: ExecutorApp) -> None:
-        assert app.window is not None and app.runtime is not None
+        assert app.window is not None
+        assert app.runtime is not None
         qtbot.mouseClick(app.window.emergency_button, Qt.MouseButton.LeftButton)
         assert app.runtime.trading.state is TradingState.HALTED  # before anything else ran
         await until(lambda: app.window.state_label.text() == "HALTED", what="HALTED label")
         assert "emergency stop" in app.window.reason_label.text()
-        assert app.tray is not None and app.tray.state_name == "halted"
+        assert app.tray is not None
+        assert app.tray.state_name == "halted"
         command_id = (await in_thread(stack.submit, BUY))["commandId"]
         view = await in_thread(stack.wait_command, command_id)
         assert (view["status"], view["reason"], view["source"]) == (
@@ -58,7 +60,9 @@ def test_shortcut_and_tray_menu_stop_without_the_brain(
     """F12 and the tray's EMERGENCY STOP work while the brain is unreachable."""
 
     async def scenario(app: ExecutorApp) -> None:
-        assert app.window is not None and app.runtime is not None and app.tray is not None
+        assert app.window is not None
+        assert app.runtime is not None
+        assert app.tray is not None
         stack.programs["brain"].stop()
         try:
             await until(lambda: app.observer.status.brain.value != "connected", what="brain down")
@@ -81,12 +85,14 @@ def test_resume_asks_first_and_says_what_it_lifts(
     """Cancel keeps the halt; confirming lifts it and a command executes again."""
 
     async def scenario(app: ExecutorApp) -> None:
-        assert app.window is not None and app.runtime is not None
+        assert app.window is not None
+        assert app.runtime is not None
         app.emergency_stop(False)
         await until(lambda: app.window.resume_button.isEnabled(), what="resume enabled")
         qtbot.mouseClick(app.window.resume_button, Qt.MouseButton.LeftButton)
         box = app.resume_box
-        assert box is not None and box.isVisible()
+        assert box is not None
+        assert box.isVisible()
         assert "local emergency stop" in box.informativeText()
         box.button(QMessageBox.StandardButton.Cancel).click()
         await until(lambda: not box.isVisible(), what="box closed")

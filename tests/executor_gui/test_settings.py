@@ -20,7 +20,8 @@ from tests.executor_gui.conftest import in_thread, make_app, run_app, until
 def dialog_of(app: ExecutorApp) -> SettingsDialog:
     app.open_settings()
     dialog = app.settings_dialog
-    assert dialog is not None and dialog.isVisible()
+    assert dialog is not None
+    assert dialog.isVisible()
     return dialog
 
 
@@ -37,7 +38,8 @@ def test_round_trip_through_file_and_keyring(
     app = make_app(stack, tmp_path)
 
     async def scenario(app: ExecutorApp) -> None:
-        assert app.runtime is not None and app.window is not None
+        assert app.runtime is not None
+        assert app.window is not None
         dialog = dialog_of(app)
         assert dialog.key_edit.text() == ""
         assert dialog.key_status.text().startswith("stored in the OS keyring")
@@ -60,9 +62,12 @@ def test_round_trip_through_file_and_keyring(
         assert reloaded.limits == app.runtime.limits
         assert app.runtime.limits.max_volume_per_order == 0.05  # applied without restart
         prefs = load_preferences(app.preferences_path)
-        assert prefs.notify_fills and prefs.start_minimised
-        assert app.tray is not None and app.tray.preferences.notify_fills
-        assert app.info_box is not None and "API key" in app.info_box.informativeText()
+        assert prefs.notify_fills
+        assert prefs.start_minimised
+        assert app.tray is not None
+        assert app.tray.preferences.notify_fills
+        assert app.info_box is not None
+        assert "API key" in app.info_box.informativeText()
         await until(
             lambda: app.window.limit_labels["max_volume_per_order"].text() == "0.05 lots",
             what="limits in force updated",
@@ -133,7 +138,8 @@ def test_connection_check_leaves_the_running_session_alone(
     app = make_app(stack, tmp_path)
 
     async def scenario(app: ExecutorApp) -> None:
-        assert app.runtime is not None and app.runtime.link is not None
+        assert app.runtime is not None
+        assert app.runtime.link is not None
         session = app.runtime.link.session
         before = session.params.session_id if session.params else None
         dialog = dialog_of(app)
@@ -155,7 +161,8 @@ def test_connection_check_leaves_the_running_session_alone(
         await dialog.test_task
         assert dialog.terminal_result.text().startswith("✘ no PONG")
         after = session.params.session_id if session.params else None
-        assert after == before and app.observer is not None
+        assert after == before
+        assert app.observer is not None
         assert app.observer.status.brain.value == "connected"
         dialog.reject()
 
