@@ -107,6 +107,7 @@ from mt5_simulator.engine.market import (
 from mt5_simulator.engine.symbols import default_instruments
 from mt5_simulator.engine.trading import TradingEngine
 from mt5_simulator.settings import SettingsError, SimulatorSettings
+from mt5_simulator.state_lock import StateLock
 from mt5_simulator.store import Store
 
 __all__ = ["CRASH_EXIT_CODE", "SimulatedTerminal", "check_endpoint"]
@@ -234,6 +235,21 @@ class SimulatedTerminal:
     # ------------------------------------------------------------ setup
 
     def _open(self) -> None:
+        """Read the replay, lock the state dir, load the account, bind: all or nothing."""
+        s = self.settings
+        replay = _replay_ticks(Path(s.replay), set(s.symbols)) if s.replay else None
+        self._lock = StateLock(s.resolved_state_dir())
+        self._lock.acquire()
+        try:
+            self._open_locked(replay)
+        except BaseException:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+            self._lock.release()
+            raise
+
+    def _open_locked(self, replay: list[ReplayTick] | None) -> None:
         s = self.settings
         state_dir = s.resolved_state_dir()
         self._store = store = Store.in_dir(state_dir)
@@ -276,8 +292,8 @@ class SimulatedTerminal:
                 self._walk.seed_mid(name, (bid + ask) / 2.0)
         self._replay: Iterator[ReplayTick] | None = None
         self._pacing = Pacing(s.tick_rate)
-        if s.replay:
-            ticks = _replay_ticks(Path(s.replay), set(instruments))
+        if replay is not None:
+            ticks = replay
             self._replay = iter(ticks)
             if s.replay_speed > 0 and ticks:
                 first = ticks[0].time_msc
@@ -307,7 +323,6 @@ class SimulatedTerminal:
             router.close()
             pub.close()
             ctx.term()
-            store.close()
             raise
         self._ctx, self._router, self._pub = ctx, router, pub
 
@@ -411,6 +426,7 @@ class SimulatedTerminal:
                 self._ctx.term()
             if self._store is not None:
                 self._store.close()
+            self._lock.release()
             self._router = self._pub = None
             self._store = None
             logger.info("fx-mt5sim stopped")

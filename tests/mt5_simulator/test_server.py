@@ -14,6 +14,7 @@ import zmq
 from fx_protocol.retcodes import Retcode
 from mt5_simulator.server import SimulatedTerminal
 from mt5_simulator.settings import FaultSettings, SettingsError, SimulatorSettings
+from mt5_simulator.store import StoreError
 from tests.conformance.client import TerminalClient
 from tests.conftest import free_port
 
@@ -401,3 +402,23 @@ def test_in_process_control_helper_raises_on_refusal(terminal: SimulatedTerminal
     """A refused SIM_CONTROL surfaces as ValueError naming the field."""
     with pytest.raises(ValueError, match=r"\$\.setQuote\.symbol"):
         terminal.control(set_quote={"symbol": "NOPE", "bid": 1.0, "ask": 1.1})
+
+
+def test_one_simulator_per_state_dir(tmp_path: Path) -> None:
+    """A second simulator on a state dir in use is refused; once the first stops it may start."""
+    state = tmp_path / "shared"
+    with SimulatedTerminal(make_settings(state)), pytest.raises(StoreError, match="in use"):
+        SimulatedTerminal(make_settings(state)).start()
+    with SimulatedTerminal(make_settings(state)) as second:
+        assert second.running
+
+
+def test_failed_start_releases_the_state_dir(tmp_path: Path) -> None:
+    """A start that fails to bind leaves the state dir unlocked for the next attempt."""
+    state = tmp_path / "s"
+    with SimulatedTerminal(make_settings(tmp_path / "other")) as busy:
+        clash = make_settings(state, command_endpoint=busy.settings.command_endpoint)
+        with pytest.raises(zmq.ZMQError):
+            SimulatedTerminal(clash).start()
+    with SimulatedTerminal(make_settings(state)) as ok:
+        assert ok.running
