@@ -10,10 +10,12 @@ sansio backend) that does nothing: ``POST /ping`` answers at once,
 floor measured in the same run:
 
 - ``submit``: ``POST /api/v1/commands`` → 202, sequential, one keep-alive
-  client (auth, validation, one committed transaction) vs ``POST /ping`` with
-  the same body; and the store alone (in process) with ``synchronous`` FULL
-  and NORMAL, which shows the fsync's share;
-- ``throughput``: commands/s with 16 concurrent clients vs the floor route;
+  client (auth, validation, one committed transaction), alternating request
+  by request with ``POST /ping`` of the same body (so both see the same load);
+  and the store alone (in process) with ``synchronous`` FULL and NORMAL, which
+  shows the fsync's share;
+- ``throughput``: commands/s with 16 concurrent clients vs the floor route,
+  three alternating rounds, medians;
 - ``delivery``: submit → TRADE_SIGNAL at a connected executor, and the full
   loop submit → executor answers at once → ``COMMAND_STATUS executed`` on the
   events stream, vs a raw WebSocket echo;
@@ -145,21 +147,30 @@ def stats(samples_s: list[float]) -> dict[str, float]:
 # ---------------------------------------------------------------- measurements
 
 
-async def sequential_posts(url: str, headers: dict[str, str], bodies: list[bytes]) -> list[float]:
+async def interleaved_posts(
+    brain_url: str, floor_url: str, headers: dict[str, str], brain_bodies: list[bytes]
+) -> tuple[list[float], list[float]]:
+    """Alternate one brain submit and one floor POST, so both see the same machine load."""
     import httpx
 
-    samples = []
-    async with httpx.AsyncClient(headers=headers, timeout=30) as client:
-        for body in bodies[:20]:  # warm-up: connection, caches
-            await client.post(url, content=body, headers={"Content-Type": "application/json"})
-        for body in bodies[20:]:
-            start = time.perf_counter()
-            response = await client.post(
-                url, content=body, headers={"Content-Type": "application/json"}
-            )
-            samples.append(time.perf_counter() - start)
-            assert response.status_code == 202, response.text
-    return samples
+    brain_samples, floor_samples = [], []
+    json_type = {"Content-Type": "application/json"}
+    async with (
+        httpx.AsyncClient(headers=headers, timeout=30) as brain,
+        httpx.AsyncClient(headers=headers, timeout=30) as floor,
+    ):
+        for i, body in enumerate(brain_bodies):
+            for client, url, samples in (
+                (brain, brain_url, brain_samples),
+                (floor, floor_url, floor_samples),
+            ):
+                start = time.perf_counter()
+                response = await client.post(url, content=body, headers=json_type)
+                elapsed = time.perf_counter() - start
+                assert response.status_code == 202, response.text
+                if i >= 20:  # warm-up: connections, caches
+                    samples.append(elapsed)
+    return brain_samples, floor_samples
 
 
 async def concurrent_posts(
@@ -493,9 +504,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     }
     try:
         n = args.commands
-        floor_lat = await sequential_posts(floor_base + "/ping", auth, bodies(idle_id, n + 20))
-        submit_lat = await sequential_posts(
-            base + "/api/v1/commands", auth, bodies(idle_id, n + 20)
+        submit_lat, floor_lat = await interleaved_posts(
+            base + "/api/v1/commands", floor_base + "/ping", auth, bodies(idle_id, n + 20)
         )
         results["submit"] = {
             "brain": stats(submit_lat),
@@ -506,14 +516,21 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         results["submit"]["brain_added_p50_ms"] = round(
             results["submit"]["brain"]["p50_ms"] - results["submit"]["floor_http_post"]["p50_ms"], 4
         )
-        m = args.commands * 4
-        floor_rps = await concurrent_posts(floor_base + "/ping", auth, bodies(idle_id, m), 16)
-        brain_rps = await concurrent_posts(base + "/api/v1/commands", auth, bodies(idle_id, m), 16)
+        m = args.commands
+        floor_rps, brain_rps = [], []
+        for _ in range(3):  # alternating rounds; medians, so both see similar load
+            floor_rps.append(
+                await concurrent_posts(floor_base + "/ping", auth, bodies(idle_id, m), 16)
+            )
+            brain_rps.append(
+                await concurrent_posts(base + "/api/v1/commands", auth, bodies(idle_id, m), 16)
+            )
         results["throughput"] = {
             "concurrency": 16,
-            "commands": m,
-            "brain_commands_per_s": round(brain_rps, 1),
-            "floor_requests_per_s": round(floor_rps, 1),
+            "commands_per_round": m,
+            "rounds": 3,
+            "brain_commands_per_s": round(statistics.median(brain_rps), 1),
+            "floor_requests_per_s": round(statistics.median(floor_rps), 1),
         }
         echo = await ws_echo(floor_base.replace("http", "ws") + "/echo", args.commands)
         delivery, loop = await delivery_and_loop(base, token, executors[1], min(args.commands, 300))
