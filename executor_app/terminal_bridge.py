@@ -67,6 +67,9 @@ class TerminalTimeout(TerminalError):  # noqa: N818 - named for what the caller 
 
 
 _WATCHDOG_PERIOD_S = 0.1
+#: how long a request may wait for the DEALER's connection before it fails as never sent
+_CONNECT_GRACE_S = 0.25
+_CONNECT_RETRY_S = 0.005
 #: replies first, then at most this many events before polling again, so a burst of
 #: ticks never delays a trade reply by more than a few hundred decodes
 _MAX_REPLIES = 1000
@@ -172,11 +175,16 @@ class TerminalBridge:
         sequencer = EventSequencer()
         last_event = 0.0
         last_health: HeartbeatEvent | None = None
+        #: requests the DEALER could not take yet (connection being set up), with the time
+        #: after which they fail as never sent
+        unsent: list[tuple[str, bytes, asyncio.Future[Any], float, float]] = []
         while not self._stopping.is_set():
             now = time.monotonic()
             wait = _WATCHDOG_PERIOD_S
             if pending:
                 wait = min(wait, max(0.0, min(d for _, d in pending.values()) - now))
+            if unsent:
+                wait = min(wait, _CONNECT_RETRY_S)
             ready = dict(poller.poll(int(wait * 1000) + 1))
             if self._wake_in in ready:
                 while True:
@@ -189,12 +197,21 @@ class TerminalBridge:
                     request_id, payload, future, deadline = self._outgoing.get_nowait()
                 except queue.Empty:
                     break
+                unsent.append((request_id, payload, future, deadline, now + _CONNECT_GRACE_S))
+            still_unsent = []
+            for request_id, payload, future, deadline, give_up in unsent:
                 try:
                     dealer.send(payload, zmq.NOBLOCK)
                 except zmq.Again:
-                    self._fail(future, TerminalUnavailable("not connected to the terminal"))
+                    # ZMQ_IMMEDIATE: nothing was queued, so waiting a moment for the
+                    # connection (e.g. just rebuilt after a timeout) is safe.
+                    if time.monotonic() < give_up:
+                        still_unsent.append((request_id, payload, future, deadline, give_up))
+                    else:
+                        self._fail(future, TerminalUnavailable("not connected to the terminal"))
                     continue
                 pending[request_id] = (future, deadline)
+            unsent = still_unsent
             if dealer in ready:
                 for _ in range(_MAX_REPLIES):
                     try:
@@ -244,6 +261,8 @@ class TerminalBridge:
                     self._fail(future, TerminalTimeout(f"connection reset while {rid} pending"))
                 pending.clear()
         for future, _ in pending.values():
+            self._fail(future, TerminalUnavailable("terminal bridge stopped"))
+        for _, _, future, _, _ in unsent:
             self._fail(future, TerminalUnavailable("terminal bridge stopped"))
         dealer.close(linger=0)
         sub.close(linger=0)
