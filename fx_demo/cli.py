@@ -226,6 +226,10 @@ class Demo:
         if self.gui:
             from fx_demo.demo_keyring import BACKEND
 
+            preferences = stack.executor_dir / "gui.toml"  # executor_app.gui.preferences
+            if not preferences.exists():
+                # The demo is refused on purpose every few seconds: no balloon each time.
+                preferences.write_text("notify_rejections = false\n", encoding="utf-8")
             try:
                 stack.start_executor(gui_env={"PYTHON_KEYRING_BACKEND": BACKEND})
                 self.executor_mode = "tray GUI: its window and tray icon"

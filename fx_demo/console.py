@@ -8,6 +8,7 @@ so a log file or CI output stays readable.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -51,11 +52,15 @@ class Banner:
         ]
 
 
-def _marks(stream: TextIO) -> dict[str, str]:
+def _marks(stream: TextIO, color: bool) -> dict[str, str]:
     encoding = (getattr(stream, "encoding", None) or "ascii").lower().replace("-", "")
-    if encoding.startswith("utf"):
-        return {"executed": "✓", "rejected": "✗"}
-    return {"executed": "+", "rejected": "x"}
+    marks = {"executed": "✓", "rejected": "✗"} if encoding.startswith("utf") else {
+        "executed": "+", "rejected": "x"
+    }  # fmt: skip
+    if color:  # green and red, as a terminal shows them (NO_COLOR turns this off)
+        marks = {"executed": f"\x1b[32m{marks['executed']}\x1b[0m",
+                 "rejected": f"\x1b[31m{marks['rejected']}\x1b[0m"}  # fmt: skip
+    return marks
 
 
 def outcome_line(outcome: Outcome, marks: dict[str, str] | None = None, width: int = 46) -> str:
@@ -120,9 +125,10 @@ class Console:
     def __init__(self, stream: TextIO | None = None, live: bool | None = None) -> None:
         self.stream = stream or sys.stdout
         self.live = self.stream.isatty() if live is None else live
-        self.marks = _marks(self.stream)
+        self.marks = _marks(self.stream, self.live and "NO_COLOR" not in os.environ)
         self._drawn = 0
         self._last_plain = time.monotonic()
+        self._last_status = ""
         self.footer = "Ctrl+C stops the demo"
 
     def begin(self) -> None:
@@ -147,8 +153,14 @@ class Console:
             self.stream.flush()
             self._drawn = len(lines)
         elif time.monotonic() - self._last_plain >= PLAIN_STATUS_EVERY:
-            self._last_plain = time.monotonic()
-            self.say(status_line(tally, watch))
+            self._status(tally, watch)
+
+    def _status(self, tally: Tally, watch: Watch) -> None:
+        self._last_plain = time.monotonic()
+        line = status_line(tally, watch)
+        if line != self._last_status:  # nothing new: no line
+            self._last_status = line
+            self.say(line)
 
     def finish(self, tally: Tally, watch: Watch, elapsed: float) -> None:
         """The last state of the block (or status line), then stop redrawing."""
@@ -156,5 +168,5 @@ class Console:
             self.footer = "stopped"
             self.refresh(tally, watch, elapsed)
         else:
-            self.say(status_line(tally, watch))
+            self._status(tally, watch)
         self._drawn = 0

@@ -154,3 +154,24 @@ def test_every_setting_is_documented() -> None:
     for name in fields():
         assert f"--{name.replace('_', '-')}" in text, name
         assert f"FX_DEMO_{name.upper()}" in text, name
+
+
+def test_a_data_dir_keeps_its_credentials(tmp_path: Path) -> None:
+    """--data-dir: the first run registers, the next one reuses the same credentials."""
+    from fx_demo.cli import Demo
+    from fx_demo.console import Console
+    from fx_demo.settings import DemoSettings
+    from fx_demo.stack import Stack
+
+    settings = DemoSettings(data_dir=str(tmp_path), headless=True)
+    first = Demo(settings, False, Console(io.StringIO(), live=False))
+    made = first.credentials(Stack(root=tmp_path))
+    again = Demo(settings, False, Console(io.StringIO(), live=False))
+    stack = Stack(root=tmp_path)
+    assert again.credentials(stack) == made
+    assert (stack.executor_id, stack.api_key, stack.token) == (
+        made.executor_id,
+        made.api_key,
+        made.token,
+    )
+    assert again.keep
