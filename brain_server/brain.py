@@ -20,7 +20,7 @@ from brain_server.database import Database
 from brain_server.events import EventBus
 from brain_server.metrics import Metrics
 from brain_server.settings import Settings
-from brain_server.store import CommandRow, StatusChange, Store, StoreError
+from brain_server.store import CommandRow, NewCommand, StatusChange, Store, StoreError
 from fx_protocol.brain_wire import MarketUpdate
 from fx_protocol.commands import TradeCommand, validate_command
 from fx_protocol.strategy_events import ExecutorStatusEvent
@@ -52,6 +52,10 @@ class Brain:
         self._register_locks: dict[str, asyncio.Lock] = {}
         self._ticks: dict[tuple[str, str], MarketUpdate] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._submits: list[
+            tuple[NewCommand, asyncio.Future[tuple[CommandRow, bool] | StoreError]]
+        ] = []
+        self._committer: asyncio.Task[None] | None = None
         self.started_ms = now_ms()
         self.ready = False
 
@@ -73,6 +77,8 @@ class Brain:
         if self._sweeper is not None:
             self._sweeper.cancel()
             await asyncio.gather(self._sweeper, return_exceptions=True)
+        if self._committer is not None:
+            await asyncio.gather(self._committer, return_exceptions=True)
         await self._flush_ticks()
         self.db.close()
 
@@ -110,8 +116,7 @@ class Brain:
         validate_command(command)
         if expiry_ms is None and self.settings.default_expiry_ms > 0:
             expiry_ms = self.settings.default_expiry_ms
-        row, created = await self.db.call(
-            self.db.store.submit_command,
+        request = NewCommand(
             executor_id=executor_id,
             command=command,
             priority=priority,
@@ -122,11 +127,41 @@ class Brain:
             now_ms=now_ms(),
             random80=os.urandom(10),
         )
+        future: asyncio.Future[tuple[CommandRow, bool] | StoreError] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._submits.append((request, future))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_submits(), name="brain-submits")
+        outcome = await asyncio.shield(future)
+        if isinstance(outcome, StoreError):
+            raise outcome
+        row, created = outcome
         if created:
             self.metrics.submitted += 1
             self.command_changed(StatusChange(row, None))
             self.kick(executor_id)
         return row, created
+
+    async def _commit_submits(self) -> None:
+        """Group commit: every submit queued while a batch was on disk goes in the next one.
+
+        Under one request at a time this is a plain commit per submit; under
+        concurrency the fsync is shared, which is where commands/s come from.
+        """
+        while self._submits:
+            batch, self._submits = self._submits, []
+            try:
+                outcomes = await self.db.call(self.db.store.submit_many, [r for r, _ in batch])
+            except Exception as exc:
+                logger.exception("storing {} submitted command(s) failed", len(batch))
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if not future.done():
+                    future.set_result(outcome)
 
     async def cancel(self, command_id: str, actor: str) -> tuple[CommandRow, bool]:
         row, change = await self.db.call(self.db.store.cancel_command, command_id, now_ms(), actor)

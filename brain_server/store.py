@@ -269,6 +269,21 @@ class CommandRow:
 
 
 @dataclass(frozen=True, slots=True)
+class NewCommand:
+    """One submit, as the API validated it; time and randomness passed in."""
+
+    executor_id: str
+    command: TradeCommand
+    priority: Priority
+    expiry_ms: int | None
+    strategy_id: str | None
+    idempotency_key: str | None
+    origin: str
+    now_ms: int
+    random80: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class StatusChange:
     """A command moved from ``previous`` to ``row.status`` (published as an event)."""
 
@@ -686,46 +701,84 @@ class Store:
         With an ``idempotency_key`` already used, returns the existing command and
         False. The unique index makes this safe against concurrent submits too.
         """
-        if idempotency_key is not None:
-            existing = self._by_idempotency(idempotency_key)
+        (outcome,) = self.submit_many(
+            [
+                NewCommand(
+                    executor_id=executor_id,
+                    command=command,
+                    priority=priority,
+                    expiry_ms=expiry_ms,
+                    strategy_id=strategy_id,
+                    idempotency_key=idempotency_key,
+                    origin=origin,
+                    now_ms=now_ms,
+                    random80=random80,
+                )
+            ]
+        )
+        if isinstance(outcome, StoreError):
+            raise outcome
+        return outcome
+
+    def submit_many(
+        self, requests: Sequence[NewCommand]
+    ) -> list[tuple[CommandRow, bool] | StoreError]:
+        """Store several submits in one transaction: one fsync for all (group commit).
+
+        Each request gets its own outcome, (row, created) or a StoreError; one
+        refused request does not affect the others. Requests are applied in
+        order, so a repeated idempotency key within the batch returns the first.
+        """
+        outcomes: list[tuple[CommandRow, bool] | StoreError] = []
+        with self._tx() as db:
+            for request in requests:
+                try:
+                    outcomes.append(self._submit_one(db, request))
+                except StoreError as exc:
+                    outcomes.append(exc)
+        return outcomes
+
+    def _submit_one(self, db: sqlite3.Connection, r: NewCommand) -> tuple[CommandRow, bool]:
+        if r.idempotency_key is not None:
+            existing = self._by_idempotency(r.idempotency_key)
             if existing is not None:
                 return existing, False
-        if self.executor_key_hash(executor_id) is None:
-            raise StoreError("UNKNOWN_EXECUTOR", f"no active executor {executor_id!r}")
-        command_id = new_command_id(now_ms, random80)
-        with self._tx() as db:
-            try:
-                db.execute(
-                    "INSERT INTO commands (id, strategy_id, executor_id, type, payload, status, "
-                    "priority, priority_rank, idempotency_key, expiry_ms, expires_ms, origin, "
-                    "created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, "
-                    "?, ?)",
-                    (
-                        command_id,
-                        strategy_id,
-                        executor_id,
-                        command.action.value,
-                        _encoder.encode(command).decode(),
-                        priority.value,
-                        priority.rank,
-                        idempotency_key,
-                        expiry_ms,
-                        expires_at(now_ms, expiry_ms),
-                        origin,
-                        now_ms,
-                        now_ms,
-                    ),
-                )
-            except sqlite3.IntegrityError:
-                existing = (
-                    self._by_idempotency(idempotency_key) if idempotency_key is not None else None
-                )
-                if existing is None:
-                    raise
-                return existing, False
+        if self.executor_key_hash(r.executor_id) is None:
+            raise StoreError("UNKNOWN_EXECUTOR", f"no active executor {r.executor_id!r}")
+        command_id = new_command_id(r.now_ms, r.random80)
+        try:
+            self._insert_command(db, command_id, r)
+        except sqlite3.IntegrityError:
+            # Another writer (a second process on this file) won the key; it is the command.
+            existing = self._by_idempotency(r.idempotency_key) if r.idempotency_key else None
+            if existing is None:
+                raise
+            return existing, False
         row = self.get_command(command_id)
         assert row is not None
         return row, True
+
+    def _insert_command(self, db: sqlite3.Connection, command_id: str, r: NewCommand) -> None:
+        db.execute(
+            "INSERT INTO commands (id, strategy_id, executor_id, type, payload, status, "
+            "priority, priority_rank, idempotency_key, expiry_ms, expires_ms, origin, "
+            "created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                command_id,
+                r.strategy_id,
+                r.executor_id,
+                r.command.action.value,
+                _encoder.encode(r.command).decode(),
+                r.priority.value,
+                r.priority.rank,
+                r.idempotency_key,
+                r.expiry_ms,
+                expires_at(r.now_ms, r.expiry_ms),
+                r.origin,
+                r.now_ms,
+                r.now_ms,
+            ),
+        )
 
     def _by_idempotency(self, key: str) -> CommandRow | None:
         row = self._db.execute(
