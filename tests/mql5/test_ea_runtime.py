@@ -38,7 +38,6 @@ from fx_protocol.terminal_wire import (
     decode_reply,
     decode_request,
 )
-from tests.mql5.mql_cpp import build_driver
 
 _CLASS_NUMBER = {"SUCCESS": 0, "RETRYABLE": 1, "FINAL": 2}
 _SETTINGS = settings(
@@ -79,11 +78,6 @@ class Driver:
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
                 stream.close()
-
-
-@pytest.fixture(scope="session")
-def binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_driver(tmp_path_factory.mktemp("mql5-harness"))
 
 
 @pytest.fixture(scope="session")

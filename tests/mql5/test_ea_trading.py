@@ -15,6 +15,7 @@ comment.
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 from collections.abc import Iterator
@@ -34,7 +35,6 @@ from mt5_simulator.engine.conditions import Conditions
 from mt5_simulator.engine.market import Quote
 from mt5_simulator.engine.symbols import ALWAYS, Instrument
 from mt5_simulator.engine.trading import TradingEngine
-from tests.mql5.mql_cpp import build_trading_driver
 
 NOW_MS = 1_700_000_000_000
 POSITION_TICKET = 1000
@@ -50,9 +50,12 @@ _FILLING_FOK, _FILLING_IOC = 0, 1  # ENUM_ORDER_TYPE_FILLING values in the harne
 
 
 class TradingDriver:
-    def __init__(self, binary: Path) -> None:
+    """Trading.mqh and the request path behind a pipe; MQL5/Files is ``files``."""
+
+    def __init__(self, binary: Path, files: Path) -> None:
+        env = dict(os.environ, FX_MQL5_FILES=str(files))
         self.process = subprocess.Popen(
-            [str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
         )
 
     def run(self, case: dict[str, Any]) -> dict[str, Any]:
@@ -74,8 +77,10 @@ class TradingDriver:
 
 
 @pytest.fixture(scope="module")
-def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TradingDriver]:
-    d = TradingDriver(build_trading_driver(tmp_path_factory.mktemp("mql5-trading")))
+def driver(
+    trading_binary: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TradingDriver]:
+    d = TradingDriver(trading_binary, tmp_path_factory.mktemp("mql5-files"))
     yield d
     d.close()
 

@@ -205,6 +205,27 @@ void Sleep(int) {}
 bool EventSetMillisecondTimer(int) { return true; }
 void EventKillTimer() {}
 
+// mql-zmq stand-ins: the request path never touches a socket here
+Context::Context(string) {}
+Socket::Socket(const Context&, int) {}
+bool Socket::valid() const { return false; }
+bool Socket::bind(string) { return false; }
+bool Socket::send(const MqlArray<uchar>&, bool) { return false; }
+bool Socket::sendMore(const MqlArray<uchar>&, bool) { return false; }
+bool Socket::recv(ZmqMsg&, bool) { return false; }
+void Socket::fillPollItem(PollItem&, short) {}
+template <size_t N>
+int Socket::poll(PollItem (&)[N], long) { return 0; }
+bool Socket::setLinger(int) { return true; }
+bool Socket::setSendHighWaterMark(int) { return true; }
+bool Socket::setMaxMessageSize(long) { return true; }
+ZmqMsg::ZmqMsg() {}
+long ZmqMsg::size() { return 0; }
+void ZmqMsg::getData(MqlArray<uchar>&) {}
+bool ZmqMsg::more() { return false; }
+string Zmq::errorMessage(int) { return string(); }
+string Zmq::getVersion() { return string("4.2.0"); }
+
 #include "Protocol.mqh"
 #include "Retcodes.mqh"
 #include "Json.mqh"
@@ -213,6 +234,10 @@ void EventKillTimer() {}
 #include "Outcome.mqh"
 #include "RequestFields.mqh"
 #include "Trading.mqh"
+#include "CommandLedger.mqh"
+#include "Server.mqh"
+#include "Events.mqh"
+#include "Requests.mqh"
 
 static MqlArray<uchar> from_hex(const std::string& hex) {
   MqlArray<uchar> out;
@@ -324,6 +349,12 @@ static std::string describe(const MqlTradeRequest& r) {
 int main() {
   FxClock clock;
   FxTrading trading;
+  // the EA's request path, wired as OnInit wires it (sockets not started)
+  CommandLedger ledger;
+  FxServer server;
+  FxEvents events;
+  FxRequests requests;
+  bool wired = false;
   std::string line;
   while (std::getline(std::cin, line)) {
     MqlArray<uchar> bytes = from_hex(line);
@@ -333,6 +364,26 @@ int main() {
     std::string answer;
     if (root == NULL) {
       answer = "{\"error\":\"bad case\"}";
+    } else if (root->Member("body") != NULL) {
+      // {"config", "state", "body"}: one request through FxRequests::Handle
+      JsonNode* config = root->Member("config");
+      if (!wired) {
+        if (!ledger.Open("FxBridge\\ledger.txt", 100)) {
+          std::cerr << ledger.Error().utf8() << std::endl;
+          return 1;
+        }
+        events.Configure(&server, &clock, "instance-1", 1000, 1000);
+        requests.Configure(&trading, &ledger, &events, &clock);
+        wired = true;
+      }
+      trading.Configure(&clock, integer(config->Member("magicFilter")), num(config->Member("maxLot")));
+      load_state(root->Member("state"));
+      JsonWriter reply;
+      requests.Handle(root->Member("body")->text, reply);
+      answer = "{\"reply\":" + reply.Text().utf8() + ",\"sent\":[";
+      for (size_t i = 0; i < g_sent.size(); i++) answer += (i ? "," : "") + describe(g_sent[i]);
+      answer += "]}";
+      delete root;
     } else {
       JsonNode* config = root->Member("config");
       trading.Configure(&clock, integer(config->Member("magicFilter")), num(config->Member("maxLot")));
