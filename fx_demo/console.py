@@ -9,6 +9,8 @@ so a log file or CI output stays readable.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from fx_demo.tally import Outcome, Tally
 from fx_demo.watch import Watch
 
 PLAIN_STATUS_EVERY = 5.0
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,12 @@ def outcome_line(outcome: Outcome, marks: dict[str, str] | None = None, width: i
     latency = "" if outcome.latency_ms is None else f"  {outcome.latency_ms:.0f} ms"
     label = outcome.label if len(outcome.label) <= width else outcome.label[: width - 1] + "…"
     return f"{mark} {label:<{width}} {outcome.status} {outcome.detail}{latency}".rstrip()
+
+
+def _fit(line: str, width: int) -> str:
+    """``line`` cut to ``width`` visible characters (colour codes do not count)."""
+    hidden = len(line) - len(_SGR.sub("", line))
+    return line if len(line) - hidden <= width else line[: width + hidden - 1] + "…\x1b[0m"
 
 
 def _ms(value: float | None) -> str:
@@ -146,7 +155,12 @@ class Console:
     def refresh(self, tally: Tally, watch: Watch, elapsed: float) -> None:
         """Called about twice a second."""
         if self.live:
-            lines = status_block(tally, watch, elapsed, self.marks, self.footer)
+            # A wrapped line would break the cursor-up count: cut each to the width.
+            width = max(20, shutil.get_terminal_size().columns - 1)
+            lines = [
+                _fit(line, width)
+                for line in status_block(tally, watch, elapsed, self.marks, self.footer)
+            ]
             # Up to the block's first line, clear to the end of the screen, redraw.
             up = f"\x1b[{self._drawn}F" if self._drawn else ""
             self.stream.write(up + "\x1b[J" + "\n".join(lines) + "\n")

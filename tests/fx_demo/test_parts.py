@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,18 @@ def test_a_data_dir_keeps_its_credentials(tmp_path: Path) -> None:
         made.token,
     )
     assert again.keep
+
+
+def test_live_lines_fit_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a narrow terminal every redrawn line is cut to its width, colour codes aside."""
+    import os
+
+    monkeypatch.setattr("shutil.get_terminal_size", lambda *_a: os.terminal_size((41, 20)))
+    stream = io.StringIO()
+    console = Console(stream, live=True)
+    tally = Tally()
+    tally.on_final(Outcome("open BUY 0.02 EURUSD sl 1.08 tp 1.09", "executed", "#1 @ 1.08", 3.0))
+    console.refresh(tally, Watch(), 1.0)
+    for line in stream.getvalue().split("\x1b[J")[1].splitlines():
+        visible = re.sub(r"\x1b\[[0-9;]*m", "", line)
+        assert len(visible) <= 40, visible
