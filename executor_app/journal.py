@@ -116,6 +116,16 @@ class Journal:
     def last_seq(self) -> int:
         return self._last_seq
 
+    def skip_seq_to(self, seq: int) -> bool:
+        """Continue numbering above ``seq`` (the brain has seen more than this journal holds).
+
+        Only after a journal was deleted or replaced; returns whether anything changed.
+        """
+        if seq <= self._last_seq:
+            return False
+        self._last_seq = seq
+        return True
+
     # ---------------------------------------------------------------- outbox
 
     def _append(self, kind: str, command_id: str | None, build: Builder, now: str) -> OutboxEntry:

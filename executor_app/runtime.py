@@ -372,6 +372,14 @@ class Runtime:
         self._emit(BrainConnectionChanged(time=now, state=link_state, latency_ms=latency))
 
     def _on_brain_ack(self, seq: int) -> None:
+        if self._j().skip_seq_to(seq):
+            # The brain stored seqs this journal never issued: it was deleted or replaced.
+            # New messages must number above them or the brain would drop them as old.
+            logger.error(
+                "the brain has executor seq {} but this journal ends lower; "
+                "was the journal replaced? numbering continues above it",
+                seq,
+            )
         # Not a commit per ACK (three per command): the resume point comes from WELCOME,
         # so the stored value is refreshed with the snapshots and at stop.
         self._acked_dirty = True

@@ -86,3 +86,11 @@ def test_state_values_round_trip(tmp_path: Path) -> None:
     assert journal.get_state("k") == "v1"
     journal.set_state("k", "v2")
     assert journal.get_state("k") == "v2"
+
+
+def test_seq_continues_above_what_the_brain_has(tmp_path: Path) -> None:
+    """A replaced journal numbers new messages above the brain's last seq."""
+    journal = Journal(tmp_path / "j.sqlite3")
+    assert journal.skip_seq_to(40)
+    assert not journal.skip_seq_to(10)
+    assert record(journal, "c1") == 41
