@@ -26,6 +26,7 @@ from executor_app.core.events import CommandUpdated
 from executor_app.core.limits import Limits
 from executor_app.core.session import LinkState
 from executor_app.gui.assets import icon
+from executor_app.gui.connection_check import check_terminal
 from executor_app.gui.log_view import LogBuffer
 from executor_app.gui.main_window import MainWindow
 from executor_app.gui.observer import RuntimeObserver
@@ -39,6 +40,9 @@ from executor_app.gui.settings_dialog import ConnectionState, SettingsDialog
 from executor_app.gui.single_instance import InstanceServer, ask_running_instance, server_name
 from executor_app.gui.tray import Tray
 from executor_app.runtime import Runtime
+
+#: how often the window's terminal latency is measured (one PING on the GUI's socket)
+TERMINAL_PROBE_SECONDS = 5.0
 
 
 def _version() -> str:
@@ -116,6 +120,7 @@ class ExecutorApp:
         self.log_buffer = LogBuffer()
         self._quit: asyncio.Future[int] | None = None
         self._told_about_tray = False
+        self._pinger: asyncio.Future[None] | None = None
         self.ready = asyncio.Event()
 
     # ---------------------------------------------------------------- lifecycle
@@ -177,6 +182,7 @@ class ExecutorApp:
             self.server.show_requested.connect(self.show_window)
 
         observer.start()
+        self._pinger = asyncio.ensure_future(self._measure_terminal())
         tray.show()
         if not self.preferences.start_minimised or not self.has_tray():
             window.show()
@@ -184,6 +190,9 @@ class ExecutorApp:
 
     async def shutdown(self) -> None:
         """Stop observing, stop the runtime (it flushes and closes the journal), close windows."""
+        if self._pinger is not None:
+            self._pinger.cancel()
+            await asyncio.gather(self._pinger, return_exceptions=True)
         if self.observer is not None:
             self.observer.stop()
         for box in (self.resume_box, self.quit_box, self.info_box, self.settings_dialog):
@@ -370,6 +379,21 @@ class ExecutorApp:
         self.window.activateWindow()
 
     # ---------------------------------------------------------------- plumbing
+
+    async def _measure_terminal(self) -> None:
+        """Terminal latency for the window: a PING every few seconds on the GUI's own socket,
+        so the measurement never queues behind (or in front of) a trade on the runtime's."""
+        endpoint = self.settings.terminal.command_endpoint
+        while True:
+            observer = self.observer
+            if observer is not None and observer.status.terminal_available:
+                try:
+                    outcome = await check_terminal(endpoint, 2.0)
+                except Exception:  # the owner of this task: log, keep measuring
+                    logger.exception("terminal latency probe failed")
+                else:
+                    observer.set_terminal_latency(outcome.latency_ms)
+            await asyncio.sleep(TERMINAL_PROBE_SECONDS)
 
     def _on_commands(self, batch: list[CommandUpdated]) -> None:
         if self.tray is not None:

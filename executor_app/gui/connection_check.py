@@ -33,6 +33,7 @@ from fx_protocol.terminal_wire import ErrorReply, Ping, Pong, decode_reply
 class Outcome(msgspec.Struct, frozen=True, kw_only=True):
     ok: bool
     text: str
+    latency_ms: float | None = None
 
 
 async def check_brain(
@@ -129,7 +130,7 @@ def _ping(endpoint: str, timeout: float) -> Outcome:
                 note = "algo trading is OFF"
             else:
                 note = "algo trading allowed"
-            return Outcome(ok=True, text=f"PONG in {elapsed:.1f} ms; {note}")
+            return Outcome(ok=True, text=f"PONG in {elapsed:.1f} ms; {note}", latency_ms=elapsed)
         if isinstance(reply, ErrorReply):
             return Outcome(ok=False, text=f"EA error {reply.code}: {reply.message}")
         return Outcome(ok=False, text=f"unexpected reply {type(reply).__name__}")

@@ -185,7 +185,14 @@ class MainWindow(QMainWindow):
         self.resume_button.clicked.connect(self.resume_requested)
         stop_column = QVBoxLayout()
         stop_column.addWidget(self.emergency_button)
-        stop_column.addWidget(self.flatten_box)
+        options = QHBoxLayout()
+        options.addWidget(self.flatten_box)
+        options.addStretch(1)
+        hint = QLabel(" or ".join(EMERGENCY_SHORTCUTS))
+        hint.setToolTip("Keyboard shortcuts of the emergency stop, anywhere in the app")
+        hint.setEnabled(False)  # the palette's muted text colour, light or dark theme
+        options.addWidget(hint)
+        stop_column.addLayout(options)
         row.addLayout(stop_column)
         row.addWidget(self.resume_button)
         return row

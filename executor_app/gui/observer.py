@@ -142,7 +142,8 @@ class RuntimeObserver(QObject):
         elif isinstance(event, TerminalConnectionChanged):
             s.terminal_available = event.available
             s.terminal_trade_allowed = event.trade_allowed
-            s.terminal_latency_ms = event.latency_ms
+            if event.latency_ms is not None:
+                s.terminal_latency_ms = event.latency_ms
         elif isinstance(event, ReconciliationChanged):
             s.reconciled = event.reconciled
         else:
@@ -153,6 +154,12 @@ class RuntimeObserver(QObject):
         if not self._urgent_pending:
             self._urgent_pending = True
             QTimer.singleShot(0, self.flush)
+
+    def set_terminal_latency(self, latency_ms: float | None) -> None:
+        """The EA's PING round trip, measured by the GUI on a socket of its own."""
+        if latency_ms != self.status.terminal_latency_ms:
+            self.status.terminal_latency_ms = latency_ms
+            self._status_dirty = True
 
     def _poll_latency(self) -> None:
         latency = self._runtime.snapshot().brain_latency_ms

@@ -329,6 +329,7 @@ class SettingsDialog(QDialog):
             page = 0 if bad[0].startswith(("brain", "terminal")) else 1
             self.tabs.setCurrentIndex(page)
             self.result_label.setText(f"{len(bad)} field(s) need attention.")
+            self.adjustSize()  # make room for the error lines instead of squeezing the fields
             return None
         return msgspec.convert(values, Limits, strict=False)
 
