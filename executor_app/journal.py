@@ -147,6 +147,19 @@ class Journal:
         ).fetchall()
         return [OutboxEntry(r[0], bytes(r[1])) for r in rows]
 
+    def prune_outbox(self, acked_seq: int, before: datetime) -> int:
+        """Forget messages the brain confirmed long ago; returns how many were removed.
+
+        Recent ones stay, so a brain restored from an older backup can still be resent
+        what it lost (its WELCOME then names a lower ``lastExecutorSeq``).
+        """
+        with self._conn:
+            cursor = self._conn.execute(
+                "DELETE FROM outbox WHERE seq <= ? AND created_at < ?",
+                (acked_seq, before.isoformat()),
+            )
+        return int(cursor.rowcount)
+
     def outbox_entry(self, seq: int) -> OutboxEntry | None:
         row = self._conn.execute("SELECT seq, payload FROM outbox WHERE seq = ?", (seq,)).fetchone()
         return OutboxEntry(row[0], bytes(row[1])) if row else None

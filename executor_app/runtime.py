@@ -27,7 +27,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from itertools import count
 from typing import Any
@@ -94,6 +94,9 @@ from fx_protocol.vocabulary import CommandStatus
 Observer = Callable[[ExecutorEvent], None]
 _signal_decoder = msgspec.json.Decoder(TradeSignal)
 _RECENT = 200
+#: acknowledged outbox messages are kept this long (a brain restored from a backup
+#: can still be resent what it lost)
+OUTBOX_RETENTION = timedelta(days=7)
 
 
 def utcnow() -> datetime:
@@ -144,6 +147,7 @@ class Runtime:
         self.link: BrainLink | None = None
         self._execution: Execution | None = None
         self._acked_dirty = False
+        self._last_prune = 0.0
 
     # ================================================================ public API
 
@@ -338,6 +342,16 @@ class Runtime:
         if self._acked_dirty and self.link is not None:
             self._j().set_state("acked_seq", str(self.link.session.acked_seq))
             self._acked_dirty = False
+
+    def _prune_outbox(self) -> None:
+        now = time.monotonic()
+        if now - self._last_prune < 3600:
+            return
+        self._last_prune = now
+        acked = self.link.session.acked_seq if self.link else 0
+        removed = self._j().prune_outbox(acked, self._clock() - OUTBOX_RETENTION)
+        if removed:
+            logger.info("pruned {} acknowledged outbox message(s)", removed)
 
     def _persist_trading(self) -> None:
         self._j().set_state("trading", msgspec.json.encode(self.trading.record()).decode())
@@ -693,6 +707,7 @@ class Runtime:
             if self.link is None:
                 continue
             self._persist_acked()
+            self._prune_outbox()
             session = self.link.session
             if session.state is LinkState.CONNECTED:
                 # Observers get the latest heartbeat latency at the status cadence.

@@ -94,3 +94,14 @@ def test_seq_continues_above_what_the_brain_has(tmp_path: Path) -> None:
     assert journal.skip_seq_to(40)
     assert not journal.skip_seq_to(10)
     assert record(journal, "c1") == 41
+
+
+def test_prune_keeps_unacked_and_recent(tmp_path: Path) -> None:
+    """Only acknowledged messages older than the cut-off are forgotten."""
+    journal = Journal(tmp_path / "j.sqlite3")
+    for i in range(4):
+        record(journal, f"c{i}")
+    assert journal.prune_outbox(acked_seq=2, before=NOW) == 0  # all are as new as NOW
+    later = NOW.replace(year=NOW.year + 1)
+    assert journal.prune_outbox(acked_seq=2, before=later) == 2
+    assert [e.seq for e in journal.outbox_after(0)] == [3, 4]
