@@ -135,7 +135,7 @@ def admin_login(base: str, username: str, password: str) -> int:
 
 
 def test_run_for_then_ctrl_c_on_the_same_port() -> None:
-    """--run-for 15: trades, admin login, summary, clean exit 0; then SIGINT on a rerun."""
+    """--run-for 15: trades, admin login, summary, clean exit 0; a GUI rerun on its port, SIGINT."""
     first = Run("--headless", "--run-for", "15", "--port", "0", "--pace", "0.3")
     url = first.wait_line(r"Web admin\s+(http://127\.0\.0\.1:(\d+))/admin")
     login = first.wait_line(r"Login\s+(\S+) / (\S+)")
@@ -160,13 +160,16 @@ def test_run_for_then_ctrl_c_on_the_same_port() -> None:
     assert_all_gone(first)
     assert not data_dir.exists()
 
+    # Again at once on the same port, this time with the tray GUI (Qt offscreen), then SIGINT.
     port = int(url[2])
-    second = Run("--headless", "--port", str(port))
+    second = Run("--gui", "--port", str(port), env=_env(QT_QPA_PLATFORM="offscreen"))
     second.wait_line(rf"Web admin\s+http://127\.0\.0\.1:{port}/admin")
+    second.wait_line(r"Executor\s+ex-\S+\s+\(tray GUI")
     second.wait_line(r"^(✓|✗) ")
     second.note_children()
     second.proc.send_signal(signal.SIGINT)
     assert second.finish(30) == 0, second.err
+    assert second.err == ""
     assert "summary" in second.text
     assert "the brain, the terminal and the executor have exited" in second.text
     assert_all_gone(second)
