@@ -17,13 +17,19 @@ import pytest
 
 from fx_protocol.terminal_wire import (
     AccountInfo,
+    AccountUpdateEvent,
     CommandStatusReply,
+    DealsList,
+    HeartbeatEvent,
     OrdersList,
     Pong,
     PositionsList,
     Subscribed,
     SymbolsInfo,
+    TickEvent,
     TradeReply,
+    TradeTransactionEvent,
+    decode_event,
     decode_reply,
 )
 from fx_protocol.vocabulary import Action
@@ -189,3 +195,40 @@ def test_close_all_lists_every_item(ea: TradingDriver) -> None:
     assert reply.outcome.retcode == 10009
     assert [item.ticket for item in reply.outcome.closed] == [POSITION_TICKET, ORDER_TICKET]
     assert [s["action"] for s in sent] == [1, 8]  # TRADE_ACTION_DEAL, TRADE_ACTION_REMOVE
+
+
+def test_event_writers_produce_protocol_events(ea: TradingDriver) -> None:
+    """TICK, TRADE_TRANSACTION (with the deal of a DEAL_ADD), ACCOUNT_UPDATE, HEARTBEAT decode."""
+    case = _base_case(Action.CLOSE_ALL)
+    texts = ea.run({"state": case["state"], "events": True})["events"]
+    tick, deal_add, order_delete, account, heartbeat = (decode_event(json.dumps(t)) for t in texts)
+    assert isinstance(tick, TickEvent)
+    assert (tick.bid, tick.ask, tick.volume) == (1.085, 1.0851, 3)
+    assert isinstance(deal_add, TradeTransactionEvent)
+    assert deal_add.kind == "DEAL_ADD"
+    assert deal_add.deal is not None
+    assert (deal_add.deal.ticket, deal_add.deal.side, deal_add.deal.entry) == (777, "SELL", "OUT")
+    assert (deal_add.deal.reason, deal_add.deal.position_id) == ("SL", 1000)
+    assert isinstance(order_delete, TradeTransactionEvent)
+    assert (order_delete.kind, order_delete.deal, order_delete.order) == (
+        "ORDER_DELETE",
+        None,
+        2000,
+    )
+    assert isinstance(account, AccountUpdateEvent)
+    assert account.account.currency == "USD"
+    assert isinstance(heartbeat, HeartbeatEvent)
+    assert heartbeat.health.last_tick_msc == 123
+    assert [e.seq for e in (tick, deal_add, order_delete, account, heartbeat)] == [1, 2, 3, 4, 5]
+
+
+def test_deals_are_listed_by_ticket_with_more(ea: TradingDriver) -> None:
+    """GET_DEALS: tickets above afterTicket, lowest first, `more` when the page was full."""
+    first, _ = _handle(ea, {"type": "GET_DEALS", "limit": 1})
+    assert isinstance(first, DealsList)
+    assert [d.ticket for d in first.deals] == [777]
+    assert first.more
+    rest, _ = _handle(ea, {"type": "GET_DEALS", "afterTicket": 777})
+    assert isinstance(rest, DealsList)
+    assert [(d.ticket, d.side) for d in rest.deals] == [(778, "BALANCE")]
+    assert not rest.more

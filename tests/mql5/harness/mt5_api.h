@@ -160,6 +160,19 @@ void EventKillTimer();
 
 template <typename E>
 string EnumToString(E value) { return IntegerToString((long)value); }
+inline string EnumToString(ENUM_TRADE_TRANSACTION_TYPE value) {
+  static const char* names[] = {"TRADE_TRANSACTION_ORDER_ADD", "TRADE_TRANSACTION_ORDER_UPDATE",
+    "TRADE_TRANSACTION_ORDER_DELETE", "TRADE_TRANSACTION_DEAL_ADD", "TRADE_TRANSACTION_DEAL_UPDATE",
+    "TRADE_TRANSACTION_DEAL_DELETE", "TRADE_TRANSACTION_HISTORY_ADD", "TRADE_TRANSACTION_HISTORY_UPDATE",
+    "TRADE_TRANSACTION_HISTORY_DELETE", "TRADE_TRANSACTION_POSITION", "TRADE_TRANSACTION_REQUEST"};
+  return string(names[value]);
+}
+inline string EnumToString(ENUM_DEAL_REASON value) {
+  static const char* names[] = {"DEAL_REASON_CLIENT", "DEAL_REASON_MOBILE", "DEAL_REASON_WEB",
+    "DEAL_REASON_EXPERT", "DEAL_REASON_SL", "DEAL_REASON_TP", "DEAL_REASON_SO", "DEAL_REASON_ROLLOVER",
+    "DEAL_REASON_VMARGIN", "DEAL_REASON_SPLIT"};
+  return string(names[value]);
+}
 template <typename T>
 void ZeroMemory(T& value) { value = T{}; }
 template <typename T>

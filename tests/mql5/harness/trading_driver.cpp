@@ -134,13 +134,39 @@ bool OrderSend(MqlTradeRequest& request, MqlTradeResult& result) {
   return true;
 }
 
+// the deal history: 778 (balance) listed before 777 (an SL close), as MT5 lists by time
+static const ulong g_deals[] = {778, 777};
 bool HistorySelect(datetime, datetime) { return true; }
-int HistoryDealsTotal() { return 0; }
-ulong HistoryDealGetTicket(int) { return 0; }
-bool HistoryDealSelect(ulong) { return false; }
-long HistoryDealGetInteger(ulong, ENUM_DEAL_PROPERTY_INTEGER) { return 0; }
-double HistoryDealGetDouble(ulong, ENUM_DEAL_PROPERTY_DOUBLE) { return 0; }
-string HistoryDealGetString(ulong, ENUM_DEAL_PROPERTY_STRING) { return string(); }
+int HistoryDealsTotal() { return 2; }
+ulong HistoryDealGetTicket(int i) { return i >= 0 && i < 2 ? g_deals[i] : 0; }
+bool HistoryDealSelect(ulong ticket) { return ticket == 777 || ticket == 778; }
+long HistoryDealGetInteger(ulong ticket, ENUM_DEAL_PROPERTY_INTEGER p) {
+  bool sl = ticket == 777;
+  switch (p) {
+    case DEAL_ORDER: return sl ? 5001 : 0;
+    case DEAL_POSITION_ID: return sl ? 1000 : 0;
+    case DEAL_TYPE: return sl ? DEAL_TYPE_SELL : DEAL_TYPE_BALANCE;
+    case DEAL_ENTRY: return sl ? DEAL_ENTRY_OUT : DEAL_ENTRY_IN;
+    case DEAL_MAGIC: return sl ? 7 : 0;
+    case DEAL_REASON: return sl ? DEAL_REASON_SL : DEAL_REASON_CLIENT;
+    case DEAL_TIME_MSC: return g_now_s * 1000 + 5;
+    default: return 0;
+  }
+}
+double HistoryDealGetDouble(ulong ticket, ENUM_DEAL_PROPERTY_DOUBLE p) {
+  bool sl = ticket == 777;
+  switch (p) {
+    case DEAL_VOLUME: return sl ? 0.1 : 0;
+    case DEAL_PRICE: return sl ? 1.0849 : 0;
+    case DEAL_PROFIT: return sl ? -12.5 : 10000;
+    case DEAL_COMMISSION: return sl ? -0.7 : 0;
+    default: return 0;
+  }
+}
+string HistoryDealGetString(ulong ticket, ENUM_DEAL_PROPERTY_STRING p) {
+  if (p == DEAL_SYMBOL) return string(ticket == 777 ? "EURUSD" : "");
+  return string(ticket == 777 ? "[sl 1.08490]" : "deposit");
+}
 int HistoryOrdersTotal() { return 0; }
 ulong HistoryOrderGetTicket(int) { return 0; }
 string HistoryOrderGetString(ulong, ENUM_ORDER_PROPERTY_STRING) { return string(); }
@@ -364,6 +390,25 @@ int main() {
     std::string answer;
     if (root == NULL) {
       answer = "{\"error\":\"bad case\"}";
+    } else if (root->Member("events") != NULL) {
+      // each event writer once: a tick, a DEAL_ADD with its deal, account, heartbeat
+      load_state(root->Member("state"));
+      MqlTick tick{};
+      tick.bid = 1.085; tick.ask = 1.0851; tick.time_msc = g_now_s * 1000; tick.volume = 3;
+      MqlTradeTransaction trans{};
+      trans.type = TRADE_TRANSACTION_DEAL_ADD; trans.deal = 777; trans.order = 5001; trans.position = 1000;
+      trans.symbol = string("EURUSD");
+      MqlTradeTransaction update{};
+      update.type = TRADE_TRANSACTION_ORDER_DELETE; update.order = 2000; update.symbol = string("EURUSD");
+      JsonWriter a, b, c, d, e;
+      WriteTickEvent(a, "instance-1", 1, "EURUSD", tick, 5, clock.ServerMsToUtcMs(tick.time_msc));
+      WriteTransactionEvent(b, &clock, "instance-1", 2, trans);
+      WriteTransactionEvent(c, &clock, "instance-1", 3, update);
+      WriteAccountEvent(d, &clock, "instance-1", 4);
+      WriteHeartbeatEvent(e, &clock, "instance-1", 5, 123);
+      answer = "{\"events\":[" + a.Text().utf8() + "," + b.Text().utf8() + "," + c.Text().utf8() + ","
+             + d.Text().utf8() + "," + e.Text().utf8() + "]}";
+      delete root;
     } else if (root->Member("body") != NULL) {
       // {"config", "state", "body"}: one request through FxRequests::Handle
       JsonNode* config = root->Member("config");
