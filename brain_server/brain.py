@@ -92,6 +92,7 @@ class Brain:
                     self.command_changed(change)
                 await self._flush_ticks()
                 await self.flush_heartbeats(list(self.sessions.values()))
+                await self._close_revoked()
             except Exception:
                 logger.exception("expiry sweep failed; retrying next period")
 
@@ -250,6 +251,15 @@ class Brain:
             ),
             session.executor_id,
         )
+
+    async def _close_revoked(self) -> None:
+        """A key revoked while its executor is connected ends that session (4001)."""
+        revoked = await self.db.call(self.db.store.revoked_among, list(self.sessions))
+        for executor_id in revoked:
+            session = self.sessions.get(executor_id)
+            if session is not None:
+                logger.warning("executor {} was revoked; closing its session", executor_id)
+                session.finish(4001, "AUTH_FAILED")
 
     async def flush_heartbeats(self, sessions: list[ExecutorSession]) -> None:
         """Write the latest heartbeat time and latency of these sessions in one transaction."""

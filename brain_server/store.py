@@ -452,6 +452,17 @@ class Store:
         ).fetchone()
         return None if row is None else str(row[0])
 
+    def revoked_among(self, executor_ids: Sequence[str]) -> list[str]:
+        """Which of these executors have been revoked (e.g. by the CLI, another process)."""
+        if not executor_ids:
+            return []
+        marks = ", ".join("?" for _ in executor_ids)
+        rows = self._db.execute(
+            f"SELECT id FROM executors WHERE revoked_ms IS NOT NULL AND id IN ({marks})",
+            tuple(executor_ids),
+        )
+        return [str(r[0]) for r in rows]
+
     def get_executor(self, executor_id: str) -> ExecutorRow | None:
         row = self._db.execute("SELECT * FROM executors WHERE id = ?", (executor_id,)).fetchone()
         return None if row is None else _executor_row(row)

@@ -145,3 +145,15 @@ async def test_events_stream_requires_a_token(brain: Brain) -> None:
                 await ws.recv()
             assert info.value.rcvd is not None
             assert (info.value.rcvd.code, info.value.rcvd.reason) == (4001, "AUTH_FAILED")
+
+
+async def test_revoking_a_connected_executor_closes_its_session(brain: Brain) -> None:
+    """A key revoked by the CLI while connected ends the live session with 4001."""
+    ex = brain.executor()
+    await ex.connect()
+    store = brain.read_store()
+    store.revoke_executor(brain.executor_id, int(time.time() * 1000))
+    store.close()
+    _, closed = await until_closed(ex.ws)
+    assert closed.rcvd is not None
+    assert (closed.rcvd.code, closed.rcvd.reason) == (4001, "AUTH_FAILED")
