@@ -306,6 +306,12 @@ class Journal:
         value = self.get_state("last_deal")
         return int(value) if value is not None else None
 
+    def deals_caught_up(self) -> int | None:
+        """The newest ticket of the last completed deal catch-up (journals from before
+        this mark existed fall back to the newest recorded deal)."""
+        value = self.get_state("deals_caught_up")
+        return int(value) if value is not None else self.last_deal_ticket()
+
     # ---------------------------------------------------------------- state
 
     def get_state(self, key: str) -> str | None:

@@ -135,6 +135,8 @@ class Runtime:
         self._terminal_up = asyncio.Event()
         self._recent: deque[CommandUpdated] = deque(maxlen=_RECENT)
         self._catching_up = False
+        #: a deal catch-up failed or was skipped: the refresher runs it again
+        self._deals_behind = False
         self._refresh_wanted = asyncio.Event()
         self._status_wanted = asyncio.Event()
         #: set while no command is being processed (refreshes wait for it)
@@ -597,12 +599,17 @@ class Runtime:
     async def _catch_up_deals(self) -> bool:
         """Report every deal after the last one known (missed events, restarts)."""
         if self._catching_up:
+            # Another gap while one catch-up runs: it may already be past the new gap.
+            self._deals_behind = True
             return True
         self._catching_up = True
+        self._deals_behind = False
         try:
             assert self.bridge is not None
             journal = self._j()
-            last = journal.last_deal_ticket()
+            # From the last *completed* catch-up, not the newest deal: live events may
+            # already have reported deals after a gap whose own deals are still missing.
+            last = journal.deals_caught_up()
             baseline = last is None
             after = last or 0
             while True:
@@ -619,9 +626,11 @@ class Runtime:
                 # First start: the account's history is not ours to report.
                 journal.set_state("last_deal", str(after))
                 logger.info("deal baseline set at ticket {}", after)
+            journal.set_state("deals_caught_up", str(after))
             return True
         except TerminalError as exc:
             logger.warning("deal catch-up failed: {}", exc)
+            self._deals_behind = True
             return False
         finally:
             self._catching_up = False
@@ -697,6 +706,8 @@ class Runtime:
             self._refresh_wanted.clear()
             if self.terminal.available:
                 await self._refresh_positions()
+                if self._deals_behind and self.reconciled:
+                    await self._catch_up_deals()
 
     async def _snapshots(self) -> None:
         while True:
