@@ -117,10 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     problem = port_problem(settings.port)
     if problem:
         return fail(problem, 1)
-    console = Console()
-    if note:
-        console.say(f"{PROG}: {note}")
-    return Demo(settings, gui, console).run()
+    # From here on SIGTERM is Ctrl+C: whatever has started gets stopped.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        console = Console()
+        if note:
+            console.say(f"{PROG}: {note}")
+        return Demo(settings, gui, console).run()
+    except KeyboardInterrupt:  # before anything was started
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:
@@ -155,28 +162,29 @@ class Demo:
         self.executor_mode = "headless"
 
     def run(self) -> int:
-        stack = Stack(
-            root=self.root,
-            brain_port=self.settings.port,
-            limits=LIMITS,
-            sim_args=["--seed", str(self.settings.seed)],
-        )
+        stack: Stack | None = None
+        sim: threading.Thread | None = None
         sim_failure: list[Exception] = []
-
-        def start_sim() -> None:
-            try:
-                stack.start_sim()
-            except Exception as exc:  # handed to the main thread
-                sim_failure.append(exc)
-
-        sim = threading.Thread(target=start_sim, name="start-sim", daemon=True)
-        previous = signal.signal(signal.SIGTERM, _interrupt)
         code = 0
         try:
             self.console.say(
                 f"{PROG}: starting the brain, the simulated terminal and the executor…"
             )
+            stack = Stack(
+                root=self.root,
+                brain_port=self.settings.port,
+                limits=LIMITS,
+                sim_args=["--seed", str(self.settings.seed)],
+            )
+
+            def start_sim(stack: Stack = stack) -> None:
+                try:
+                    stack.start_sim()
+                except Exception as exc:  # handed to the main thread
+                    sim_failure.append(exc)
+
             # The terminal starts while the brain does: nothing links them before the executor.
+            sim = threading.Thread(target=start_sim, name="start-sim", daemon=True)
             sim.start()
             login = self.credentials(stack)
             stack.start_brain()
@@ -192,18 +200,19 @@ class Demo:
             self.keep = True  # the logs say why
             code = fail(f"{_first_line(exc)} (logs in {self.root})", 1)
         except OSError as exc:
-            code = fail(f"cannot use the data directory {self.root}: {exc.strerror or exc}", 1)
+            code = fail(f"cannot start the demo: {exc}", 1)
         finally:
             with _signals_ignored():
-                if sim.is_alive():  # it may still add a program to stop
+                if sim is not None and sim.is_alive():  # it may still add a program to stop
                     sim.join(60)
-                stack.stop()
-                signal.signal(signal.SIGTERM, previous)
+                if stack is not None:
+                    stack.stop()
             self.console.say(
                 f"{PROG}: stopped; the brain, the terminal and the executor have exited"
             )
             if self.keep:
-                self.console.say(f"{PROG}: data and logs kept in {self.root}")
+                if self.root.is_dir():
+                    self.console.say(f"{PROG}: data and logs kept in {self.root}")
             else:
                 shutil.rmtree(self.root, ignore_errors=True)
         return code

@@ -138,6 +138,7 @@ class Console:
         self._drawn = 0
         self._last_plain = time.monotonic()
         self._last_status = ""
+        self._closed = False
         self.footer = "Ctrl+C stops the demo"
 
     def begin(self) -> None:
@@ -145,8 +146,17 @@ class Console:
         self._last_plain = time.monotonic()
 
     def say(self, line: str = "") -> None:
-        self.stream.write(line + "\n")
-        self.stream.flush()
+        self._write(line + "\n")
+
+    def _write(self, text: str) -> None:
+        """Output is for the user: a closed pipe (``fx-demo | head``) must not stop the demo."""
+        if self._closed:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            self._closed = True
 
     def outcome(self, outcome: Outcome) -> None:
         if not self.live:
@@ -163,8 +173,7 @@ class Console:
             ]
             # Up to the block's first line, clear to the end of the screen, redraw.
             up = f"\x1b[{self._drawn}F" if self._drawn else ""
-            self.stream.write(up + "\x1b[J" + "\n".join(lines) + "\n")
-            self.stream.flush()
+            self._write(up + "\x1b[J" + "\n".join(lines) + "\n")
             self._drawn = len(lines)
         elif time.monotonic() - self._last_plain >= PLAIN_STATUS_EVERY:
             self._status(tally, watch)

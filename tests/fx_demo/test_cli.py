@@ -241,3 +241,17 @@ def test_bad_setting_from_the_environment(
     monkeypatch.setenv("FX_DEMO_PORT", "abc")
     assert main(["--headless"]) == 2
     assert capsys.readouterr().err == "fx-demo: FX_DEMO_PORT: expected a number, got 'abc'\n"
+
+
+def test_unusable_data_dir_is_one_line_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --data-dir that cannot be created: one line naming it, exit 1, nothing left running."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert main(["--headless", "--port", "0", "--data-dir", str(blocker / "demo")]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("fx-demo: cannot start the demo:")
+    assert str(blocker) in captured.err
+    assert "kept" not in captured.out
