@@ -145,9 +145,9 @@ class Program:
             try:
                 proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                _signal_group(proc, signal.SIGKILL)
+                _signal_group(proc, KILL)
                 proc.wait(5)
-        _signal_group(proc, signal.SIGKILL)  # anything the program left behind in its group
+        _signal_group(proc, KILL)  # anything the program left behind in its group
         self._join()
         return proc.returncode
 
@@ -156,7 +156,7 @@ class Program:
         proc = self.proc
         if proc is None:
             return
-        _signal_group(proc, signal.SIGKILL)
+        _signal_group(proc, KILL)
         proc.wait(5)
         self._join()
 
@@ -165,7 +165,15 @@ class Program:
             self._reader.join(5)
 
 
+#: SIGKILL where there is one (Windows has none: there TerminateProcess is the only kill)
+KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+
+
 def _signal_group(proc: subprocess.Popen[str], sig: signal.Signals) -> None:
+    if not hasattr(os, "killpg"):  # Windows: no process groups to signal; end the process itself
+        with contextlib.suppress(OSError):
+            proc.kill() if sig == KILL else proc.terminate()
+        return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
 
