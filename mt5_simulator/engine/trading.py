@@ -38,6 +38,7 @@ from mt5_simulator.engine.conditions import Conditions
 from mt5_simulator.engine.market import Quote
 from mt5_simulator.engine.rules import RefusedError
 from mt5_simulator.engine.symbols import Instrument
+from mt5_simulator.engine.triggers import trigger_levels
 
 _PENDING: tuple[PendingType, ...] = ("BUY_LIMIT", "SELL_LIMIT", "BUY_STOP", "SELL_STOP")
 _EPS = 1e-9
@@ -67,6 +68,7 @@ class TradingEngine:
         self._rng = rng
         self._converter = Converter(self.instruments, self.quotes)
         self._recent_trades: deque[int] = deque()
+        self._levels = trigger_levels(self.positions.values(), self.orders.values())
 
     # ------------------------------------------------------------ views
 
@@ -136,6 +138,8 @@ class TradingEngine:
             outcome = self._dispatch(request, now_msc, changes)
         except RefusedError as rejected:
             return self.rejection(request, rejected.code, rejected.message, now_msc), Changeset()
+        if not changes.empty:
+            self._reindex()
         return outcome, changes
 
     def rejection(self, request: Trade, code: int, message: str, now_msc: int) -> TradeOutcome:
@@ -719,7 +723,8 @@ class TradingEngine:
     def on_quote(self, symbol: str, bid: float, ask: float, now: int) -> Changeset | None:
         """Store a tick and fire SL, TP and pending orders it reaches; None if nothing fired."""
         self.quotes[symbol] = Quote(bid, ask, now)
-        if not self.positions and not self.orders:
+        levels = self._levels.get(symbol)
+        if levels is None or not levels.reached(bid, ask):
             return None
         changes: Changeset | None = None
         for position in [p for p in self.positions.values() if p.symbol == symbol]:
@@ -762,7 +767,13 @@ class TradingEngine:
             if triggered:
                 changes = changes or Changeset()
                 self._trigger(order, bid, ask, now, changes)
+        if changes is not None:
+            self._reindex()
         return changes
+
+    def _reindex(self) -> None:
+        """Rebuild the trigger levels after positions or orders changed."""
+        self._levels = trigger_levels(self.positions.values(), self.orders.values())
 
     def _trigger(
         self, order: PendingOrder, bid: float, ask: float, now: int, changes: Changeset
@@ -825,6 +836,8 @@ class TradingEngine:
             comment = f"[so {info.margin_level:.2f}%/{info.equity:.2f}/{info.margin:.2f}]"
             self._close(spec, worst, worst.volume, price, self._ticket(), worst.magic,
                         comment[:31], "SO", now, changes)  # fmt: skip
+        if changes is not None:
+            self._reindex()
         return changes
 
     def expire(self, now: int) -> Changeset | None:
@@ -839,6 +852,7 @@ class TradingEngine:
             changes.transactions.append(
                 Transaction("ORDER_DELETE", order.symbol, order.ticket, 0, None, now)
             )
+        self._reindex()
         return changes
 
     def next_expiration(self) -> int:

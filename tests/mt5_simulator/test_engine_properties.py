@@ -84,6 +84,22 @@ def test_random_operations_keep_the_books_consistent(mode: str, ops: list[tuple[
                 bid = spec.normalize_price(quote.bid * (1 + change))
                 ask = spec.normalize_price(bid + spec.spread_points * spec.point)
                 commit(engine.on_quote(symbol, bid, ask, now))
+                # Nothing the new quote reaches may be left standing.
+                for p in engine.positions.values():
+                    if p.symbol == symbol and p.is_buy:
+                        assert not (p.sl and bid <= p.sl)
+                        assert not (p.tp and bid >= p.tp)
+                    elif p.symbol == symbol:
+                        assert not (p.sl and ask >= p.sl)
+                        assert not (p.tp and ask <= p.tp)
+                for o in engine.orders.values():
+                    if o.symbol == symbol:
+                        assert not {
+                            "BUY_LIMIT": ask <= o.price,
+                            "BUY_STOP": ask >= o.price,
+                            "SELL_LIMIT": bid >= o.price,
+                            "SELL_STOP": bid <= o.price,
+                        }[o.order_type]
             elif op[0] == "pending":
                 _, symbol, kind, distance = op
                 quote = engine.quotes[symbol]

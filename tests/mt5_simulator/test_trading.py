@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from fx_protocol.retcodes import Retcode
 from fx_protocol.vocabulary import Action
+from mt5_simulator.engine.trading import TradingEngine
 from tests.mt5_simulator.engine_fixtures import NOW, buy, make_engine, sell, trade
 
 
@@ -259,3 +262,38 @@ def test_netting_addition_replaces_only_the_stops_it_names() -> None:
     engine.trade(buy(volume=0.1, sl=1.081), NOW)
     position = engine.positions[opened.position]
     assert (position.sl, position.tp) == (1.081, 1.09)
+
+
+def test_modified_stop_fires_on_the_next_tick() -> None:
+    """A stop added by MODIFY_POSITION is watched from the next tick on."""
+    engine = make_engine()
+    opened, _ = engine.trade(buy(), NOW)
+    assert engine.on_quote("EURUSD", 1.08300, 1.08310, NOW) is None
+    engine.trade(trade(Action.MODIFY_POSITION, ticket=opened.position, sl=1.08200), NOW)
+    changes = engine.on_quote("EURUSD", 1.08190, 1.08200, NOW)
+    assert changes is not None
+    assert changes.deals[0].reason == "SL"
+
+
+def test_positions_loaded_at_start_are_watched() -> None:
+    """An engine built from stored positions and orders fires their stops and triggers."""
+    engine = make_engine()
+    _opened, _ = engine.trade(buy(tp=1.0900), NOW)
+    placed, _ = engine.trade(
+        trade(Action.PLACE_ORDER, symbol="XAUUSD", order_type="SELL_STOP", volume=0.01,
+              price=2340.0),
+        NOW,
+    )  # fmt: skip
+    restarted = TradingEngine(
+        engine.instruments,
+        engine.account,
+        rng=random.Random(1),
+        positions=engine.positions.values(),
+        orders=engine.orders.values(),
+        next_ticket=engine.next_ticket,
+    )
+    fired = restarted.on_quote("EURUSD", 1.09000, 1.09010, NOW)
+    assert fired is not None
+    assert fired.deals[0].reason == "TP"
+    assert restarted.on_quote("XAUUSD", 2339.9, 2340.1, NOW) is not None
+    assert placed.order in restarted.positions
