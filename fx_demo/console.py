@@ -75,6 +75,24 @@ def outcome_line(outcome: Outcome, marks: dict[str, str] | None = None, width: i
     return f"{mark} {label:<{width}} {outcome.status} {outcome.detail}{latency}".rstrip()
 
 
+def _ansi_ok() -> bool:
+    """Whether the console understands cursor movement (Windows: turn it on if it can)."""
+    if os.name != "nt":
+        return True
+    try:
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        handle = kernel32.GetStdHandle(-11)  # STD_OUTPUT_HANDLE
+        mode = ctypes.c_uint32()
+        if not kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
+            return False
+        # ENABLE_VIRTUAL_TERMINAL_PROCESSING; old consoles refuse it: plain lines then
+        return bool(kernel32.SetConsoleMode(handle, mode.value | 0x0004))
+    except (AttributeError, OSError):
+        return False
+
+
 def _fit(line: str, width: int) -> str:
     """``line`` cut to ``width`` visible characters (colour codes do not count)."""
     hidden = len(line) - len(_SGR.sub("", line))
@@ -133,7 +151,7 @@ class Console:
 
     def __init__(self, stream: TextIO | None = None, live: bool | None = None) -> None:
         self.stream = stream or sys.stdout
-        self.live = self.stream.isatty() if live is None else live
+        self.live = (self.stream.isatty() and _ansi_ok()) if live is None else live
         self.marks = _marks(self.stream, self.live and "NO_COLOR" not in os.environ)
         self._drawn = 0
         self._last_plain = time.monotonic()
