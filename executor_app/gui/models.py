@@ -218,6 +218,13 @@ class PositionsModel(_Table):
         self.symbols = {p.symbol for p in event.positions} | {o.symbol for o in event.orders}
         if rows == self._rows:
             return
+        if [r[0] for r in rows] == [r[0] for r in self._rows]:
+            # Same tickets, new prices: repaint the cells, keep selection and scroll.
+            self._rows, self.profits = rows, profits
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(rows) - 1, len(self.headers) - 1)
+            )
+            return
         self.beginResetModel()
         self._rows, self.profits = rows, profits
         self.endResetModel()
