@@ -194,9 +194,17 @@ class BrainClient:
                 raise OSError("events stream did not open with READY")
             yield ws
 
-    async def events(self, executor_id: str | None = None) -> AsyncIterator[StrategyEvent]:
-        """Every event from now on (commands, fills, executor status, ticks) until closed."""
+    async def events(
+        self, executor_id: str | None = None, *, ready: asyncio.Event | None = None
+    ) -> AsyncIterator[StrategyEvent]:
+        """Every event from now on (commands, fills, executor status, ticks) until closed.
+
+        ``ready`` is set once the subscription is live: anything that happens
+        after that is delivered.
+        """
         async with self._stream(executor_id) as ws:
+            if ready is not None:
+                ready.set()
             async for frame in ws:
                 yield decode_event(frame)
 

@@ -14,9 +14,11 @@ from tests.brain_server.fake_executor import now
 from tests.brain_server.test_delivery import submit
 
 
-async def collect(client: BrainClient, executor_id: str | None, until: int) -> list[StrategyEvent]:
+async def collect(
+    client: BrainClient, executor_id: str | None, until: int, ready: asyncio.Event
+) -> list[StrategyEvent]:
     seen: list[StrategyEvent] = []
-    async for event in client.events(executor_id):
+    async for event in client.events(executor_id, ready=ready):
         seen.append(event)
         if len(seen) >= until:
             break
@@ -28,8 +30,9 @@ async def test_command_lifecycle_fill_and_tick_events(
 ) -> None:
     """A subscriber sees online, pending, sent, acknowledged, executed, the fill and a tick."""
     async with BrainClient(brain.base_url, brain.token) as client:
-        task = asyncio.create_task(collect(client, brain.executor_id, until=7))
-        await asyncio.sleep(0.2)  # subscription open
+        ready = asyncio.Event()
+        task = asyncio.create_task(collect(client, brain.executor_id, until=7, ready=ready))
+        await asyncio.wait_for(ready.wait(), 5)
         ex = brain.executor()
         await ex.connect()
         command_id = await submit(http, brain.executor_id)
@@ -65,8 +68,9 @@ async def test_executor_filter(brain: Brain, http: httpx.AsyncClient) -> None:
     """?executorId= only delivers that executor's events."""
     other = brain.executors[1][0]
     async with BrainClient(brain.base_url, brain.token) as client:
-        task = asyncio.create_task(collect(client, other, until=1))
-        await asyncio.sleep(0.2)
+        ready = asyncio.Event()
+        task = asyncio.create_task(collect(client, other, until=1, ready=ready))
+        await asyncio.wait_for(ready.wait(), 5)
         await submit(http, brain.executor_id)
         mine = await submit(http, other)
         (event,) = await asyncio.wait_for(task, 5)
@@ -81,8 +85,8 @@ async def test_wait_for_result_streams_and_polls(brain: Brain, http: httpx.Async
     await ex.connect()
     await ex.signal()
     async with BrainClient(brain.base_url, brain.token) as client:
+        # Racing the ACK on purpose: wait_for_result re-reads the command once subscribed.
         waiter = asyncio.create_task(client.wait_for_result(command_id, timeout=10))
-        await asyncio.sleep(0.2)
         await ex.ack(command_id)
         await ex.result(command_id, ticket=31337)
         view = await waiter

@@ -45,7 +45,8 @@ async def test_second_connection_replaces_the_first(brain: Brain, http: httpx.As
 async def test_heartbeat_timeout_marks_offline(fast: Brain) -> None:
     """An executor that goes silent is closed with 4004 HEARTBEAT_TIMEOUT and shown offline."""
     async with BrainClient(fast.base_url, fast.token) as client:
-        events = client.events(fast.executor_id)
+        ready = asyncio.Event()
+        events = client.events(fast.executor_id, ready=ready)
         ex = fast.executor()
         ex.answer_heartbeats = False
         online_seen = asyncio.Event()
@@ -60,8 +61,7 @@ async def test_heartbeat_timeout_marks_offline(fast: Brain) -> None:
             raise AssertionError("stream ended")
 
         follower = asyncio.create_task(follow())
-        await asyncio.sleep(0)  # let the subscription open before connecting
-        await asyncio.sleep(0.2)
+        await asyncio.wait_for(ready.wait(), 5)
         await ex.connect()
         # Read raw frames without answering: heartbeats arrive, then the close.
         frames, closed = await until_closed(ex.ws)
@@ -75,8 +75,17 @@ async def test_heartbeat_timeout_marks_offline(fast: Brain) -> None:
         assert view.online is False
 
 
-async def test_latency_measured_from_heartbeats(fast: Brain) -> None:
+@pytest.fixture
+def beating(tmp_path: Path) -> Iterator[Brain]:
+    # Frequent heartbeats, but a timeout long enough for a loaded machine's HTTP calls.
+    b = Brain(tmp_path / "b.db", heartbeat_interval_ms=100, heartbeat_timeout_ms=10_000)
+    yield b
+    b.stop()
+
+
+async def test_latency_measured_from_heartbeats(beating: Brain) -> None:
     """Answered heartbeats give a round-trip latency, shown on the executor and in /metrics."""
+    fast = beating
     ex = fast.executor()
     await ex.connect()
     await ex.answer_heartbeats_until(2)
@@ -89,9 +98,10 @@ async def test_latency_measured_from_heartbeats(fast: Brain) -> None:
         metrics = (await http.get("/metrics")).text
         assert f'fx_brain_executor_rtt_ms{{executor="{fast.executor_id}"}}' in metrics
     async with BrainClient(fast.base_url, fast.token) as client:
-        events = client.events(fast.executor_id)
+        ready = asyncio.Event()
+        events = client.events(fast.executor_id, ready=ready)
         offline = asyncio.create_task(anext(events))
-        await asyncio.sleep(0.2)
+        await asyncio.wait_for(ready.wait(), 5)
         await ex.close()
         await asyncio.wait_for(offline, 5)
         await events.aclose()
@@ -126,9 +136,10 @@ async def test_clean_close_marks_offline(brain: Brain, http: httpx.AsyncClient) 
     await ex.connect()
     assert (await http.get(f"/api/v1/executors/{brain.executor_id}")).json()["online"] is True
     async with BrainClient(brain.base_url, brain.token) as client:
-        events = client.events(brain.executor_id)
+        ready = asyncio.Event()
+        events = client.events(brain.executor_id, ready=ready)
         first = asyncio.create_task(anext(events))
-        await asyncio.sleep(0.2)  # the subscription is open before the close happens
+        await asyncio.wait_for(ready.wait(), 5)  # subscribed before the close happens
         await ex.close()
         event = await asyncio.wait_for(first, 5)
         await events.aclose()
