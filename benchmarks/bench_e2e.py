@@ -311,29 +311,29 @@ def finish_profiles(profilers: dict[str, Any]) -> dict[str, Any]:
 
 
 def top_frames(path: Path, n: int = 12) -> list[tuple[str, float]]:
-    """Share of samples (all threads, idle included) in which each function is on the stack."""
+    """Where the threads were when sampled: share of samples per innermost frame.
+
+    Idle stacks are included (``--idle``), so a thread waiting in ``select`` or
+    ``poll`` shows as such, and a COMMIT waiting for its fsync as the COMMIT line.
+    """
     if not path.exists():
         return []
-    inclusive: dict[str, int] = {}
+    leaves: dict[str, int] = {}
     total = 0
     for line in path.read_text(encoding="utf-8").splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
         total += int(count)
-        seen = set()
-        for frame in stack.split(";"):
-            name = frame.split(" (")[0]
-            where = frame[frame.find("(") + 1 : frame.rfind(":")] if "(" in frame else ""
-            key = f"{name} ({Path(where).name})"
-            if key not in seen:
-                seen.add(key)
-                inclusive[key] = inclusive.get(key, 0) + int(count)
-    ranked = sorted(inclusive.items(), key=lambda kv: -kv[1])
-    interesting = [
-        (k, v) for k, v in ranked if not k.startswith(("<module>", "run ", "_bootstrap"))
-    ]
-    return [(k, round(v / total * 100, 1)) for k, v in interesting[:n]] if total else []
+        frames = stack.split(";")
+        leaf = frames[-1]
+        caller = frames[-2].split(" (")[0] if len(frames) > 1 else ""
+        name = leaf.split(" (")[0]
+        where = leaf[leaf.find("(") + 1 : leaf.rfind(")")] if "(" in leaf else ""
+        key = f"{name} ({Path(where).name}) <- {caller}"
+        leaves[key] = leaves.get(key, 0) + int(count)
+    ranked = sorted(leaves.items(), key=lambda kv: -kv[1])
+    return [(k, round(v / total * 100, 1)) for k, v in ranked[:n]] if total else []
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -341,9 +341,9 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {"benchmark": "e2e", "machine_at_start": machine()}
     try:
         async with Strategy(stack) as strategy:
-            report["sequential"] = stats(await strategy.sequential(args.commands))
+            report["sequential"] = stats(await strategy.sequential(args.commands), cdf=True)
             samples, rate = await strategy.in_flight(args.commands * 2, 32)
-            report["in_flight_32"] = {**stats(samples), "commands_per_s": round(rate, 1)}
+            report["in_flight_32"] = {**stats(samples, cdf=True), "commands_per_s": round(rate, 1)}
             watch = CpuWatch(stack)
             profilers = start_profiles(stack, args.profile, args.sustain)
             done, elapsed, samples = await strategy.sustained(args.sustain, 64)

@@ -18,7 +18,8 @@ R``, headless executor, shipped settings, limits opened wide as in
 - ``command``: end-to-end command latency (REST submit → ``executed`` event)
   while the ticks flow, one at a time; rate 0 is the idle baseline of the same
   run, and ``p99_vs_idle`` the ratio the target speaks of;
-- ``executor_rss_mb`` after the window.
+- ``executor_rss_mb`` after the window; at ``--gui-rate`` the executor is then
+  restarted as the tray app (offscreen Qt) for its start-up time, RSS and CPU.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ async def one_rate(rate: float, args: argparse.Namespace) -> dict[str, Any]:
             cpu = watch.percent()
             forwarded = (strategy.ticks - ticks0) / elapsed
             delays = list(strategy.tick_delays)
-            command = stats(await strategy.sequential(args.commands, warmup=0))
+            command = stats(await strategy.sequential(args.commands, warmup=0), cdf=True)
         result: dict[str, Any] = {
             "asked_ticks_per_s": rate,
             "offered_ticks_per_s": offered,
@@ -94,9 +95,31 @@ async def one_rate(rate: float, args: argparse.Namespace) -> dict[str, Any]:
         }
         if profilers:
             result["profiles"] = finish_profiles(profilers)
+        if rate == args.gui_rate:
+            result["gui"] = gui_memory(stack, args.window)
         return result
     finally:
         stack.stop()
+
+
+def gui_memory(stack: Any, window: float) -> dict[str, Any]:
+    """The same executor as the tray app (offscreen Qt, window not shown): start-up and RSS."""
+    from fx_demo.demo_keyring import BACKEND
+
+    stack.programs.pop("executor").stop()  # a new Program: the headless one keeps its argv
+    start = time.perf_counter()
+    stack.start_executor(
+        gui_env={"PYTHON_KEYRING_BACKEND": BACKEND, "QT_QPA_PLATFORM": "offscreen"}
+    )
+    online_s = time.perf_counter() - start
+    watch = CpuWatch(stack)
+    time.sleep(window)
+    return {
+        "start_to_online_ms": round(online_s * 1000, 1),
+        "rss_mb": rss_mb(stack, "executor"),
+        "cpu_pct": watch.percent()["executor"],
+        "note": "tray app, offscreen Qt, window not opened; ticks flowing",
+    }
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -119,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--window", type=float, default=8.0, help="seconds of ticks measured")
     parser.add_argument("--commands", type=int, default=150, help="commands timed per rate")
+    parser.add_argument(
+        "--gui-rate", type=float, default=5000, help="rate at which the tray GUI's RSS is taken"
+    )
     parser.add_argument("--profile", type=Path, help="py-spy raw profiles at the highest rate")
     parser.add_argument("--out", type=Path, default=RESULTS / "ticks.json", help="JSON report")
     args = parser.parse_args(argv)

@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT))
 # ---------------------------------------------------------------- shared helpers
 
 
-def stats(samples_s: list[float]) -> dict[str, float]:
-    """p50/p90/p99/mean/max in milliseconds of samples in seconds."""
+def stats(samples_s: list[float], cdf: bool = False) -> dict[str, Any]:
+    """p50/p90/p99/mean/max in milliseconds of samples in seconds; ``cdf``: 50 quantiles too."""
     ordered = sorted(samples_s)
     n = len(ordered)
     if n == 0:
@@ -53,7 +53,7 @@ def stats(samples_s: list[float]) -> dict[str, float]:
     def pct(p: float) -> float:
         return round(ordered[min(n - 1, int(p * n))] * 1000, 4)
 
-    return {
+    out: dict[str, Any] = {
         "n": n,
         "p50_ms": pct(0.50),
         "p90_ms": pct(0.90),
@@ -61,6 +61,9 @@ def stats(samples_s: list[float]) -> dict[str, float]:
         "mean_ms": round(statistics.fmean(ordered) * 1000, 4),
         "max_ms": round(ordered[-1] * 1000, 4),
     }
+    if cdf:  # for the latency CDF plots of docs/performance.md
+        out["quantiles_ms"] = [pct(q / 50) for q in range(50)] + [out["max_ms"]]
+    return out
 
 
 def machine() -> dict[str, Any]:
@@ -288,11 +291,11 @@ def measure(n: int) -> dict[str, Any]:
     return {
         "benchmark": "floors",
         "bytes": {k: len(v) for k, v in frames.items()},
-        "ws_echo": stats(ws_echo),
+        "ws_echo": stats(ws_echo, cdf=True),
         "ws_echo_32_in_flight": {**stats(ws_32), "messages_per_s": round(ws_rate, 1)},
-        "zmq_echo": stats(zmq_echo),
-        "relay": stats(relay_one),
-        "relay_32_in_flight": {**stats(relay_32), "messages_per_s": round(relay_rate, 1)},
+        "zmq_echo": stats(zmq_echo, cdf=True),
+        "relay": stats(relay_one, cdf=True),
+        "relay_32_in_flight": {**stats(relay_32, cdf=True), "messages_per_s": round(relay_rate, 1)},
         "machine": machine(),
         "note": "loopback, one machine shared with other work; each server in its own process",
     }

@@ -1,0 +1,719 @@
+# ruff: noqa: E501, RUF001 - markdown table templates: long lines and the multiplication sign are the output
+"""docs/performance.md from the suite's reports: targets with floors and ratios, tables, plots.
+
+Used by ``run_all.py``; ``render`` takes the gathered reports and returns the
+markdown and the target table (also stored in ``all.json``). Every lookup is
+tolerant: a benchmark that failed or is absent shows as "not measured", never
+as a crash of the whole report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def dig(data: Any, *keys: Any) -> Any:
+    """``data[k1][k2]...`` or None where any step is missing."""
+    for key in keys:
+        if (isinstance(data, dict) and key in data) or (
+            isinstance(data, list) and isinstance(key, int) and -len(data) <= key < len(data)
+        ):
+            data = data[key]
+        else:
+            return None
+    return data
+
+
+def fmt(value: Any, unit: str = "", digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        text = f"{value:,.{digits}f}" if abs(value) < 100 else f"{value:,.0f}"
+    else:
+        text = f"{value:,}" if isinstance(value, int) else str(value)
+    return f"{text} {unit}".strip()
+
+
+def ratio(a: Any, b: Any) -> float | None:
+    if a is None or b is None or b == 0:
+        return None
+    return round(float(a) / float(b), 2)
+
+
+class Targets:
+    """The rows of the target table: figure, floor, ratio, limit, verdict."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        target: str,
+        figure: Any,
+        unit: str,
+        floor: Any,
+        floor_name: str,
+        value: Any,
+        limit: float,
+        lower_is_better: bool = True,
+        note: str = "",
+    ) -> None:
+        if value is None:
+            verdict = "NOT MEASURED"
+        elif lower_is_better:
+            verdict = "PASS" if value <= limit else "MISS"
+        else:
+            verdict = "PASS" if value >= limit else "MISS"
+        by = None
+        if verdict == "MISS":
+            by = round(value / limit, 2) if lower_is_better else round(limit / value, 2)
+        self.rows.append(
+            {
+                "target": target,
+                "figure": figure,
+                "unit": unit,
+                "floor": floor,
+                "floor_name": floor_name,
+                "value": value,
+                "limit": limit,
+                "verdict": verdict,
+                "miss_factor": by,
+                "note": note,
+            }
+        )
+
+
+def compute_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    t = Targets()
+    floors, e2e, ticks = r.get("floors"), r.get("e2e"), r.get("ticks")
+    relay = dig(floors, "relay")
+    for p in ("p50", "p99"):
+        fig = dig(e2e, "sequential", f"{p}_ms")
+        flo = dig(relay, f"{p}_ms")
+        t.add(
+            f"End-to-end {p} ≤ 5× relay floor {p}",
+            fig,
+            "ms",
+            flo,
+            f"relay {p}",
+            ratio(fig, flo),
+            5.0,
+            note="ratio = e2e / relay floor",
+        )
+    # The executor's own share: its loop minus the terminal's own time (direct TRADE
+    # minus a bare DEALER/ROUTER echo), against the relay that does nothing at all.
+    ex = dig(r.get("executor"), "commands")
+    loop, direct = (
+        dig(ex, "loop_through_executor", "p50_ms"),
+        dig(ex, "floor_direct_trade", "p50_ms"),
+    )
+    zecho = dig(floors, "zmq_echo", "p50_ms")
+    share = None
+    if None not in (loop, direct, zecho):
+        share = round(loop - (direct - zecho), 4)
+    flo = dig(relay, "p50_ms")
+    t.add(
+        "Executor's own share p50 ≤ 2× relay floor p50",
+        share,
+        "ms",
+        flo,
+        "relay p50",
+        ratio(share, flo),
+        2.0,
+        note="share = executor loop − (direct TRADE − ZeroMQ echo)",
+    )
+    rate = dig(e2e, "sustained", "commands_per_s")
+    t.add(
+        "≥ 3,000 commands/s sustained end to end (durability on)",
+        rate,
+        "cmd/s",
+        dig(floors, "relay_32_in_flight", "messages_per_s"),
+        "relay msgs/s (32 in flight)",
+        rate,
+        3000.0,
+        lower_is_better=False,
+    )
+    top = _rate(ticks, 20000)
+    cpu = dig(top, "cpu_pct", "executor")
+    t.add(
+        "20,000 ticks/s absorbed with < half a core (executor CPU)",
+        cpu,
+        "% core",
+        None,
+        "",
+        cpu,
+        50.0,
+        note=f"simulator actually delivered {fmt(dig(top, 'offered_ticks_per_s'))} ticks/s",
+    )
+    t.add(
+        "Command p99 under 20,000 ticks/s ≤ 1.5× idle",
+        dig(top, "command", "p99_ms"),
+        "ms",
+        dig(_rate(ticks, 0), "command", "p99_ms"),
+        "idle p99 (same run)",
+        dig(top, "p99_vs_idle"),
+        1.5,
+    )
+    fleet = r.get("fleet")
+    fcpu = dig(fleet, "brain", "cpu_pct_with_fleet")
+    t.add(
+        f"{fmt(dig(fleet, 'executors'))} executors, 1 s heartbeats: brain < 30% of one core",
+        fcpu,
+        "% core",
+        dig(fleet, "floor_ws_echo_server", "cpu_pct"),
+        "bare WS echo server",
+        fcpu,
+        30.0,
+    )
+    rss = _max(
+        dig(e2e, "executor", "rss_after_load_mb"),
+        *[dig(x, "executor_rss_mb") for x in (dig(ticks, "rates") or [])],
+    )
+    t.add(
+        "Executor RSS headless < 80 MB",
+        rss,
+        "MB",
+        None,
+        "",
+        rss,
+        80.0,
+        note="largest RSS seen (after the command load and under ticks)",
+    )
+    gui = r.get("gui")
+    gui_rss = _max(*[dig(x, "gui", "rss_mb") for x in (dig(ticks, "rates") or [])])
+    t.add(
+        "Executor RSS with the GUI < 150 MB",
+        gui_rss,
+        "MB",
+        rss,
+        "headless RSS",
+        gui_rss,
+        150.0,
+        note="tray app (offscreen Qt, window not opened) under 5,000 ticks/s",
+    )
+    lags = dig(gui, "gui_loop_lag") or {}
+    floor_lag = dig(lags, "floor_bare_qt_qasync_loop", "p99_ms")
+    for key, label in (
+        ("window_and_settings_dialog_open", "window and settings dialog open"),
+        ("window_hidden_in_tray", "window hidden, in the tray"),
+    ):
+        lag = dig(lags, key, "p99_ms")
+        t.add(
+            f"GUI event-loop lag p99 < 20 ms at {fmt(dig(gui, 'offered_ticks_per_s'), digits=0)} ticks/s ({label})",
+            lag,
+            "ms",
+            floor_lag,
+            "bare Qt + qasync loop p99",
+            lag,
+            20.0,
+        )
+    return t.rows
+
+
+def _rate(ticks: Any, asked: float) -> Any:
+    for row in dig(ticks, "rates") or []:
+        if row.get("asked_ticks_per_s") == asked:
+            return row
+    return None
+
+
+def _max(*values: Any) -> float | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def _first(data: Any, *paths: tuple[str, ...]) -> Any:
+    for path in paths:
+        value = dig(data, *path)
+        if isinstance(value, (int, float)):
+            return value
+    return None
+
+
+# ---------------------------------------------------------------- plots
+
+
+def plots(r: dict[str, Any], folder: Path) -> dict[str, str]:
+    """PNG files written (name → path relative to docs/)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out: dict[str, str] = {}
+    curves = [
+        ("WebSocket echo (floor)", dig(r, "floors", "ws_echo")),
+        ("ZeroMQ echo (floor)", dig(r, "floors", "zmq_echo")),
+        ("relay, 3 processes (floor)", dig(r, "floors", "relay")),
+        ("end to end, one at a time", dig(r, "e2e", "sequential")),
+    ]
+    if any(c and c.get("quantiles_ms") for _, c in curves):
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        for label, data in curves:
+            q = dig(data, "quantiles_ms")
+            if q:
+                ys = [i / 50 for i in range(50)] + [1.0]
+                ax.step(q, ys, where="post", label=label)
+        ax.set_xscale("log")
+        ax.set_xlabel("round trip, ms (log scale)")
+        ax.set_ylabel("fraction of commands")
+        ax.set_title("Command latency beside the transport floors (one at a time)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+        fig.savefig(folder / "latency-cdf.png", dpi=110)
+        plt.close(fig)
+        out["latency_cdf"] = "performance/latency-cdf.png"
+    curves32 = [
+        ("relay, 32 in flight (floor)", dig(r, "floors", "relay_32_in_flight")),
+        ("end to end, 32 in flight", dig(r, "e2e", "in_flight_32")),
+    ]
+    if any(c and c.get("quantiles_ms") for _, c in curves32):
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        for label, data in curves32:
+            q = dig(data, "quantiles_ms")
+            if q:
+                ax.step(q, [i / 50 for i in range(50)] + [1.0], where="post", label=label)
+        ax.set_xscale("log")
+        ax.set_xlabel("latency, ms (log scale)")
+        ax.set_ylabel("fraction of commands")
+        ax.set_title("32 commands in flight: end to end vs relay floor")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+        fig.savefig(folder / "latency-cdf-32.png", dpi=110)
+        plt.close(fig)
+        out["latency_cdf_32"] = "performance/latency-cdf-32.png"
+    rates = dig(r, "ticks", "rates") or []
+    if rates:
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+        labels = [f"{int(x['asked_ticks_per_s']):,}" for x in rates]
+        cpu = [dig(x, "cpu_pct", "executor") or 0 for x in rates]
+        sim = [dig(x, "cpu_pct", "sim") or 0 for x in rates]
+        pos = range(len(rates))
+        ax1.bar([p - 0.2 for p in pos], cpu, 0.4, label="executor")
+        ax1.bar([p + 0.2 for p in pos], sim, 0.4, label="simulator")
+        ax1.axhline(50, color="red", linestyle="--", linewidth=1, label="target: half a core")
+        ax1.set_xticks(list(pos), labels)
+        ax1.set_xlabel("ticks/s asked of the simulator")
+        ax1.set_ylabel("CPU, % of one core")
+        ax1.legend()
+        p50 = [dig(x, "command", "p50_ms") or 0 for x in rates]
+        p99 = [dig(x, "command", "p99_ms") or 0 for x in rates]
+        ax2.bar([p - 0.2 for p in pos], p50, 0.4, label="p50")
+        ax2.bar([p + 0.2 for p in pos], p99, 0.4, label="p99")
+        ax2.set_xticks(list(pos), labels)
+        ax2.set_xlabel("ticks/s asked of the simulator")
+        ax2.set_ylabel("command latency end to end, ms")
+        ax2.legend()
+        fig.suptitle("Tick path: CPU and command latency while ticks flow")
+        fig.tight_layout()
+        fig.savefig(folder / "ticks.png", dpi=110)
+        plt.close(fig)
+        out["ticks"] = "performance/ticks.png"
+    return out
+
+
+# ---------------------------------------------------------------- markdown
+
+
+def _lat_row(name: str, s: Any, floor: Any = None) -> str:
+    cells = [fmt(dig(s, k)) for k in ("p50_ms", "p90_ms", "p99_ms")]
+    ratios = [
+        fmt(ratio(dig(s, k), dig(floor, k))) + "×" if floor else "" for k in ("p50_ms", "p99_ms")
+    ]
+    return (
+        f"| {name} | {fmt(dig(s, 'n'))} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |"
+    )
+
+
+LAT_HEAD = "| measured | n | p50 ms | p90 ms | p99 ms | p50 ÷ floor | p99 ÷ floor |\n|---|---:|---:|---:|---:|---:|---:|"
+
+
+def render(suite: dict[str, Any], figures: Path, doc_dir: Path) -> tuple[str, list[dict[str, Any]]]:
+    r = {name: step.get("report") for name, step in suite["steps"].items()}
+    targets = compute_targets(r)
+    pictures = plots(r, figures)
+    lines: list[str] = []
+    add = lines.append
+    add("# Performance")
+    add("")
+    add(
+        "Generated by `uv run python benchmarks/run_all.py"
+        + (" --quick" if suite["quick"] else "")
+        + f"` on {suite['when']} ({suite['seconds']} s). Machine: {suite['cpus']} CPUs, "
+        f"**shared with other work**: load average {suite['load_at_start']} at the start and "
+        f"{suite['load_at_end']} at the end (1, 5, 15 min). Every figure sits beside a floor "
+        "measured in the same run on the same machine; p99 figures are noisy here."
+    )
+    if suite["quick"]:
+        add("")
+        add("> **Quick smoke run**: small samples; not the published figures.")
+    add("")
+    add("## Targets (issue 12)")
+    add("")
+    add("| target | measured | floor | ratio | verdict |")
+    add("|---|---:|---:|---:|---|")
+    for row in targets:
+        floor = f"{fmt(row['floor'])} ({row['floor_name']})" if row["floor"] is not None else "—"
+        value = row["value"]
+        is_ratio = row["figure"] != value and row["unit"] not in ("MB", "% core", "ms")
+        if row["unit"] in ("MB", "% core", "ms") and row["floor"] is not None:
+            value, is_ratio = ratio(row["figure"], row["floor"]), True
+        verdict = row["verdict"]
+        if row["miss_factor"]:
+            verdict += f" ({row['miss_factor']}× off)"
+        add(
+            f"| {row['target']} | {fmt(row['figure'], row['unit'])} | {floor} | "
+            f"{fmt(value) + '×' if is_ratio and value is not None else '—'} | {verdict} |"
+        )
+    add("")
+    notes = [f"- {row['target']}: {row['note']}" for row in targets if row["note"]]
+    if notes:
+        add("Notes on the rows:")
+        add("")
+        lines.extend(notes)
+        add("")
+    add("## Steps of this run")
+    add("")
+    add("| step | status | seconds | load before → after |")
+    add("|---|---|---:|---|")
+    for name, step in suite["steps"].items():
+        status = step["status"]
+        if status == "previous":
+            when = dig(step, "report", "when") or dig(step, "report", "machine", "when") or "?"
+            status = f"not run; committed report of {when}"
+        elif status == "failed":
+            status = "FAILED: " + " / ".join(step.get("error") or [])[-200:]
+        lb, la = step.get("load_before"), step.get("load_after")
+        loads = f"{lb[0]} → {la[0]}" if lb and la else "—"
+        add(f"| {name} (`{step['script']}`) | {status} | {fmt(step.get('seconds'))} | {loads} |")
+    add("")
+    _floors(lines, r)
+    _e2e(lines, r, pictures)
+    _ticks(lines, r, pictures)
+    _fleet(lines, r)
+    _others(lines, r)
+    _profiles(lines, r)
+    return "\n".join(lines) + "\n", targets
+
+
+def _floors(lines: list[str], r: dict[str, Any]) -> None:
+    f = r.get("floors")
+    if not f:
+        return
+    lines += ["## Floors (benchmarks/floors.py)", ""]
+    lines.append(
+        "Each server in its own process, frames of the real messages' sizes "
+        f"({', '.join(f'{k} {v} B' for k, v in (f.get('bytes') or {}).items())})."
+    )
+    lines += [
+        "",
+        LAT_HEAD.replace(" | p50 ÷ floor | p99 ÷ floor", "").replace(
+            "|---:|---:|---:|---:|---:|---:|", "|---:|---:|---:|---:|"
+        ),
+    ]
+    for name, key in (
+        ("WebSocket echo", "ws_echo"),
+        ("ZeroMQ DEALER/ROUTER echo", "zmq_echo"),
+        ("relay: client → WS → relay → ZeroMQ → echo", "relay"),
+        ("WebSocket echo, 32 in flight", "ws_echo_32_in_flight"),
+        ("relay, 32 in flight", "relay_32_in_flight"),
+    ):
+        s = f.get(key)
+        lines.append(
+            f"| {name} | {fmt(dig(s, 'n'))} | "
+            + " | ".join(fmt(dig(s, k)) for k in ("p50_ms", "p90_ms", "p99_ms"))
+            + " |"
+        )
+    lines += [
+        "",
+        f"Messages/s with 32 in flight: WebSocket echo "
+        f"{fmt(dig(f, 'ws_echo_32_in_flight', 'messages_per_s'))}, relay "
+        f"{fmt(dig(f, 'relay_32_in_flight', 'messages_per_s'))}.",
+        "",
+    ]
+
+
+def _e2e(lines: list[str], r: dict[str, Any], pictures: dict[str, str]) -> None:
+    e = r.get("e2e")
+    if not e:
+        return
+    f = r.get("floors") or {}
+    lines += ["## End to end (benchmarks/bench_e2e.py)", ""]
+    lines.append(
+        "Real `fx-brain`, `fx-mt5sim` and `fx-executor --headless` on loopback "
+        f"(`fx_demo.stack.Stack`), durability as shipped: {dig(e, 'durability', 'brain')}; "
+        f"executor: {dig(e, 'durability', 'executor')}. Latency = `POST /api/v1/commands` "
+        "until `COMMAND_STATUS executed` is read from `/ws/events`."
+    )
+    lines += ["", LAT_HEAD]
+    lines.append(_lat_row("one at a time (vs relay)", e.get("sequential"), f.get("relay")))
+    lines.append(
+        _lat_row(
+            "32 in flight (vs relay, 32 in flight)",
+            e.get("in_flight_32"),
+            f.get("relay_32_in_flight"),
+        )
+    )
+    lines.append(_lat_row("64 in flight, sustained", dig(e, "sustained", "latency")))
+    lines += [
+        "",
+        f"Throughput: {fmt(dig(e, 'in_flight_32', 'commands_per_s'))} commands/s with 32 in "
+        f"flight; {fmt(dig(e, 'sustained', 'commands_per_s'))} commands/s sustained over "
+        f"{fmt(dig(e, 'sustained', 'seconds'))} s with 64 in flight "
+        f"({fmt(dig(e, 'sustained', 'executed'))} executed). Relay floor: "
+        f"{fmt(dig(f, 'relay_32_in_flight', 'messages_per_s'))} messages/s.",
+        "",
+        "CPU over the sustained window (% of one core): "
+        + ", ".join(f"{k} {v}" for k, v in (dig(e, "sustained", "cpu_pct") or {}).items())
+        + ".",
+        "",
+    ]
+    ph = e.get("phases_ms")
+    if ph:
+        lines += [
+            "Where the time goes (brain's own timestamps, last 200 commands of the loaded runs, "
+            "millisecond resolution):",
+            "",
+            "| span | p50 ms | p90 ms | p99 ms |",
+            "|---|---:|---:|---:|",
+        ]
+        for k, s in ph.items():
+            lines.append(
+                f"| {k.replace('_', ' ')} | "
+                + " | ".join(fmt(dig(s, x)) for x in ("p50_ms", "p90_ms", "p99_ms"))
+                + " |"
+            )
+        lines.append("")
+    st = dig(e, "executor", "startup")
+    lines.append(
+        f"Executor: RSS {fmt(dig(e, 'executor', 'rss_after_load_mb'))} MB after the load; "
+        f"start-up (process start → `fx-executor ready`) p50 {fmt(dig(st, 'to_ready_ms', 'p50_ms'))} ms, "
+        f"→ reconciled with the terminal p50 {fmt(dig(st, 'to_reconciled_ms', 'p50_ms'))} ms "
+        f"({fmt(dig(st, 'runs'))} runs). Brain RSS {fmt(dig(e, 'brain', 'rss_after_load_mb'))} MB."
+    )
+    lines.append("")
+    for key, title in (
+        ("latency_cdf", "Latency CDF, one at a time"),
+        ("latency_cdf_32", "Latency CDF, 32 in flight"),
+    ):
+        if key in pictures:
+            lines += [f"![{title}]({pictures[key]})", ""]
+
+
+def _ticks(lines: list[str], r: dict[str, Any], pictures: dict[str, str]) -> None:
+    t = r.get("ticks")
+    if not t:
+        return
+    lines += ["## Tick path (benchmarks/bench_ticks.py)", ""]
+    lines.append(
+        "A fresh stack per rate; `offered` is what a bare SUB in its own process counted from "
+        "the simulator just before the window (it can fall short of the rate asked on a busy "
+        "machine). Forwarded = TICK events reaching the strategy (coalesced by the executor to "
+        "the latest quote per symbol at `tick_forward_hz`). Delay = executor forward → strategy."
+    )
+    lines += [
+        "",
+        "| asked ticks/s | offered | executor CPU % | simulator CPU % | brain CPU % | forwarded/s | tick delay p50 / p99 ms | command p50 / p99 ms | p99 ÷ idle | executor RSS MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for x in t.get("rates") or []:
+        lines.append(
+            f"| {fmt(x.get('asked_ticks_per_s'), digits=0)} | {fmt(x.get('offered_ticks_per_s'), digits=0)} | "
+            f"{fmt(dig(x, 'cpu_pct', 'executor'))} | {fmt(dig(x, 'cpu_pct', 'sim'))} | "
+            f"{fmt(dig(x, 'cpu_pct', 'brain'))} | {fmt(x.get('forwarded_per_s'))} | "
+            f"{fmt(dig(x, 'tick_delay', 'p50_ms'))} / {fmt(dig(x, 'tick_delay', 'p99_ms'))} | "
+            f"{fmt(dig(x, 'command', 'p50_ms'))} / {fmt(dig(x, 'command', 'p99_ms'))} | "
+            f"{fmt(x.get('p99_vs_idle'))}× | {fmt(x.get('executor_rss_mb'))} |"
+        )
+    lines.append("")
+    if "ticks" in pictures:
+        lines += [f"![Tick path]({pictures['ticks']})", ""]
+
+
+def _fleet(lines: list[str], r: dict[str, Any]) -> None:
+    f = r.get("fleet")
+    if not f:
+        return
+    b = f.get("brain") or {}
+    lines += ["## Many executors (benchmarks/bench_fleet.py)", ""]
+    lines.append(
+        f"{fmt(f.get('executors'))} executors (fakes speaking the real protocol, in "
+        f"{f.get('client_processes')} client processes, one more executing in the bench), "
+        f"brain heartbeat every {f.get('heartbeat_interval_ms')} ms."
+    )
+    lines += [
+        "",
+        "| figure | brain | floor: bare WS echo server |",
+        "|---|---:|---:|",
+        f"| CPU, % of one core | {fmt(b.get('cpu_pct_with_fleet'))} (idle {fmt(b.get('cpu_pct_idle'))}) | {fmt(dig(f, 'floor_ws_echo_server', 'cpu_pct'))} |",
+        f"| memory per session / connection, KB | {fmt(b.get('rss_per_session_kb'))} | {fmt(dig(f, 'floor_ws_echo_server', 'rss_per_connection_kb'))} |",
+        f"| CPU per heartbeat, µs | {fmt(b.get('cpu_us_per_heartbeat'))} | — |",
+        f"| RSS before → with fleet, MB | {fmt(b.get('rss_before_mb'))} → {fmt(b.get('rss_with_fleet_mb'))} | — |",
+        f"| connecting all, s | {fmt(b.get('connect_all_s'))} | — |",
+        "",
+        LAT_HEAD,
+        _lat_row("command to one executor, alone", f.get("command_latency_alone")),
+        _lat_row(
+            "command to one executor, fleet connected (vs alone)",
+            f.get("command_latency_with_fleet"),
+            f.get("command_latency_alone"),
+        ),
+        "",
+    ]
+
+
+def _others(lines: list[str], r: dict[str, Any]) -> None:
+    ex = r.get("executor")
+    if ex:
+        c = ex.get("commands") or {}
+        lines += ["## Executor alone (benchmarks/bench_executor.py)", ""]
+        lines.append(
+            "The script plays the brain (bare WebSocket server): TRADE_SIGNAL out → "
+            "EXECUTION_RESULT back through the real executor and simulator."
+        )
+        lines += ["", LAT_HEAD]
+        lines.append(
+            _lat_row(
+                "signal → result through the executor (vs WS echo)",
+                c.get("loop_through_executor"),
+                c.get("floor_ws_echo"),
+            )
+        )
+        lines.append(
+            _lat_row("floor: TRADE straight to the simulator", c.get("floor_direct_trade"))
+        )
+        lines.append(_lat_row("floor: WebSocket echo", c.get("floor_ws_echo")))
+        lines += [
+            "",
+            f"Executor added (its own figure): p50 {fmt(c.get('executor_added_p50_ms'))} ms.",
+            "",
+        ]
+        rows = ex.get("ticks") or []
+        if rows:
+            lines += [
+                "| ticks/s offered | bare SUB floor | executor CPU % | forwarded/s | loop p50 / p99 ms |",
+                "|---:|---:|---:|---:|---:|",
+            ]
+            for x in rows:
+                lines.append(
+                    f"| {fmt(x.get('offered_ticks_per_s'))} | {fmt(x.get('floor_bare_sub_ticks_per_s'))} | "
+                    f"{fmt(x.get('executor_cpu_pct'))} | {fmt(x.get('market_updates_forwarded_per_s'))} | "
+                    f"{fmt(dig(x, 'command_loop_under_load', 'p50_ms'))} / {fmt(dig(x, 'command_loop_under_load', 'p99_ms'))} |"
+                )
+            lines.append("")
+    br = r.get("brain")
+    if br:
+        lines += ["## Brain alone (benchmarks/bench_brain.py)", "", LAT_HEAD]
+        lines.append(
+            _lat_row(
+                "submit (vs do-nothing POST)",
+                dig(br, "submit", "brain"),
+                dig(br, "submit", "floor_http_post"),
+            )
+        )
+        lines.append(
+            _lat_row(
+                "store alone, synchronous=FULL", dig(br, "submit", "store_only_synchronous_full")
+            )
+        )
+        lines.append(
+            _lat_row(
+                "store alone, synchronous=NORMAL",
+                dig(br, "submit", "store_only_synchronous_normal"),
+            )
+        )
+        lines.append(
+            _lat_row(
+                "submit → TRADE_SIGNAL at a fake executor",
+                dig(br, "delivery", "submit_to_trade_signal"),
+            )
+        )
+        lines.append(
+            _lat_row(
+                "submit → executed event (fake executor, vs WS echo)",
+                dig(br, "delivery", "submit_to_executed_event"),
+                dig(br, "delivery", "floor_ws_echo"),
+            )
+        )
+        lines += [
+            "",
+            f"Submits/s with {fmt(dig(br, 'throughput', 'concurrency'))} clients: "
+            f"{fmt(dig(br, 'throughput', 'brain_commands_per_s'))} (floor route "
+            f"{fmt(dig(br, 'throughput', 'floor_requests_per_s'))}).",
+            "",
+        ]
+    sim = r.get("mt5sim")
+    if sim:
+        lines += ["## Simulated terminal (benchmarks/bench_mt5sim.py)", "", "```json"]
+        lines.append(_compact(sim))
+        lines += ["```", ""]
+    codec = r.get("codec")
+    if codec:
+        lines += [
+            "## Codec (benchmarks/bench_codec.py)",
+            "",
+            "| message | bytes | protocol round trip µs (median) | msgspec dict floor | ratio |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for m in codec.get("results") or []:
+            a = dig(m, "protocol", "round_trip", "median_us")
+            b = dig(m, "floor_msgspec_dict", "round_trip", "median_us")
+            lines.append(
+                f"| {m.get('message')} | {m.get('bytes')} | {fmt(a)} | {fmt(b)} | {fmt(ratio(a, b))}× |"
+            )
+        lines.append("")
+    gui = r.get("gui")
+    if gui:
+        lines += ["## GUI (benchmarks/bench_gui.py)", "", "```json", _compact(gui), "```", ""]
+    bundle = r.get("bundle")
+    if bundle:
+        lines += ["## Bundle (benchmarks/bench_bundle.py)", ""]
+        lines.append(
+            f"Size {fmt(dig(bundle, 'size', 'mib'))} MiB in {fmt(dig(bundle, 'size', 'files'))} files (report of {bundle.get('when')})."
+        )
+        lines += ["", "| start-up | median ms | mean ms |", "|---|---:|---:|"]
+        for k, v in (bundle.get("startup") or {}).items():
+            lines.append(f"| {k} | {fmt(v.get('median_ms'))} | {fmt(v.get('mean_ms'))} |")
+        lines.append("")
+
+
+def _compact(data: Any) -> str:
+    import json
+
+    def strip(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {
+                k: strip(v)
+                for k, v in x.items()
+                if k not in ("quantiles_ms", "machine", "profiles")
+            }
+        return x
+
+    return json.dumps(strip(data), indent=1, ensure_ascii=False)[:3000]
+
+
+def _profiles(lines: list[str], r: dict[str, Any]) -> None:
+    rows = []
+    for where, data in (
+        ("e2e sustained", dig(r, "e2e", "profiles")),
+        ("ticks, top rate", dig(dig(r, "ticks", "rates", -1), "profiles")),
+    ):
+        for proc, p in (data or {}).items():
+            rows.append((where, proc, p.get("top") or []))
+    if not rows:
+        return
+    lines += ["## Profiles (py-spy, idle stacks included)", ""]
+    lines.append(
+        "Share of samples (all threads, 250 Hz) in which each function was on the stack; raw "
+        "collapsed stacks in `benchmarks/results/raw/profiles/` (not committed)."
+    )
+    lines.append("")
+    for where, proc, top in rows:
+        lines += [f"**{proc}, {where}:**", ""]
+        for name, share in top:
+            lines.append(f"- {share}% `{name}`")
+        lines.append("")
