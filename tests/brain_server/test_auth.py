@@ -52,7 +52,7 @@ def hello(executor_id: str, key: str, version: int = 1) -> bytes:
 
 @pytest.fixture
 def quick(tmp_path: Path) -> Brain:
-    b = Brain(tmp_path / "b.db", auth_fail_delay_ms=5, hello_timeout_ms=300)
+    b = Brain(tmp_path / "b.db", auth_fail_delay_ms=5, hello_timeout_ms=1000)
     yield b  # type: ignore[misc]
     b.stop()
 
