@@ -270,6 +270,12 @@ def test_invalid_requests_are_refused_like_fx_protocol(
             "$.symbols[1]",
         ),
         (b'{"type":"PING","requestId":"' + b"x" * 41 + b'"}', "?", "$.requestId"),
+        (b'{"type":"TRADE","requestId":"e1","commandId":"c","action":""}', "e1", "$.action"),
+        (
+            b'{"type":"TRADE","requestId":"e2","commandId":"c","action":"CLOSE_ALL","orderType":""}',
+            "e2",
+            "$.orderType",
+        ),
         (b'{"type":"PING","requestId":"ok"} trailing', "?", None),
         (b"[" * 40 + b"]" * 40, "?", None),
     ],

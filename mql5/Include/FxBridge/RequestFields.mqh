@@ -130,19 +130,25 @@ public:
       out=node.text;
       return(true);
      }
-   //--- a string that must be one of the comma-separated choices
+   //--- a string that must be one of the comma-separated choices ("" is a value, not absence)
    bool              Choice(const string name,const ENUM_FIELD_RULE rule,const string choices,string &out)
      {
-      if(!Text(name,rule,TEXT_ANY,out))
-         return(false);
-      if(out=="")
-         return(true);
+      out="";
+      bool ok=true;
+      JsonNode *node=Find(name,rule,ok);
+      if(node==NULL)
+         return(ok);
+      if(node.kind!=JSON_STRING)
+         return(Fail(name,"Expected `str`"));
       string options[];
       int n=StringSplit(choices,',',options);
       for(int i=0; i<n; i++)
-         if(options[i]==out)
+         if(options[i]==node.text)
+           {
+            out=node.text;
             return(true);
-      return(Fail(name,"Invalid enum value '"+out+"'"));
+           }
+      return(Fail(name,"Invalid enum value '"+node.text+"'"));
      }
    bool              Integer(const string name,const ENUM_FIELD_RULE rule,const long lo,const long hi,long &out,bool &present)
      {
