@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from fx_demo.stack import Stack
+from fx_demo.stack import FINAL, Stack
 from tests.e2e.conftest import assert_rejected, executor_errors
 
 pytestmark = pytest.mark.slow
@@ -91,10 +91,12 @@ def test_stop_loss_hit_reaches_the_brain_as_fill(stack: Stack) -> None:
         "volume": 0.1,
         "stopLoss": 1.0790,
     }
-    stack.wait_command(stack.submit(buy)["commandId"], {"executed"})
+    view = stack.wait_command(stack.submit(buy)["commandId"], FINAL)
+    assert view["status"] == "executed", view
     stack.sim_control(setQuote={"symbol": "EURUSD", "bid": 1.0785, "ask": 1.0786})
-    sl_deals = [d for d in stack.deals() if d.get("reason") == "SL"]
-    assert len(sl_deals) == 1
+    deals = stack.deals()
+    sl_deals = [d for d in deals if d.get("reason") == "SL"]
+    assert len(sl_deals) == 1, deals
     deal = sl_deals[0]["ticket"]
     rows: list[tuple[str]] = []
     for _ in range(200):  # bounded: 10 s; the brain's own database, no event to await
@@ -103,7 +105,7 @@ def test_stop_loss_hit_reaches_the_brain_as_fill(stack: Stack) -> None:
         if rows:
             break
         time.sleep(0.05)
-    assert len(rows) == 1
+    assert len(rows) == 1, (deal, executor_errors(stack), stack.programs["executor"].lines[-20:])
     body = json.loads(rows[0][0])
     assert body["reason"] == "SL"
     assert body["entry"] == "OUT"
