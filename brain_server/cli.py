@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import os
@@ -334,6 +335,22 @@ def _admin_routes() -> list[Any]:
     return list(admin_routes())
 
 
+_LOGGING_QUIETED = False
+
+
+def _quiet_logging() -> None:
+    """Credential commands print their result; the log only speaks up for warnings."""
+    global _LOGGING_QUIETED
+    if _LOGGING_QUIETED:
+        return
+    from loguru import logger
+
+    with contextlib.suppress(ValueError):
+        logger.remove(0)  # loguru's default DEBUG handler; other sinks are left alone
+    logger.add(sys.stderr, level="WARNING")
+    _LOGGING_QUIETED = True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -355,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
         "admin-password": cmd_admin_password,
         "webhooks": cmd_webhooks,
     }
+    if args.command != "serve":
+        _quiet_logging()
     # uvicorn handles SIGINT/SIGTERM itself; elsewhere Ctrl-C ends quietly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
