@@ -19,7 +19,7 @@ from pathlib import Path
 from loguru import logger
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from executor_app.config import ConfigError, Settings, api_key, load_settings
 from executor_app.core.events import CommandUpdated
@@ -28,7 +28,7 @@ from executor_app.core.session import LinkState
 from executor_app.gui.assets import icon
 from executor_app.gui.connection_check import check_terminal
 from executor_app.gui.log_view import LogBuffer
-from executor_app.gui.main_window import MainWindow
+from executor_app.gui.main_window import MainWindow, emergency_keys
 from executor_app.gui.observer import RuntimeObserver
 from executor_app.gui.preferences import (
     Preferences,
@@ -282,6 +282,7 @@ class ExecutorApp:
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.finished.connect(lambda _r: self._resume_answered(box.clickedButton() is resume))
+        self._guard(box)
         self.resume_box = box
         box.open()
 
@@ -300,6 +301,7 @@ class ExecutorApp:
         dialog = self._settings_dialog(self.settings, apply_limits=runtime.reload_limits)
         dialog.saved.connect(self._settings_saved)
         dialog.finished.connect(self._settings_closed)
+        self._guard(dialog)
         self.settings_dialog = dialog
         dialog.open()
 
@@ -344,6 +346,7 @@ class ExecutorApp:
                 f"Applies after restarting fx-executor: {', '.join(changed)}.\n"
                 "Limits and notifications already apply."
             )
+            self._guard(box)
             self.info_box = box
             box.open()
 
@@ -368,8 +371,15 @@ class ExecutorApp:
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.finished.connect(lambda _r: self.quit(0) if box.clickedButton() is stop else None)
+        self._guard(box)
         self.quit_box = box
         box.open()
+
+    def _guard(self, dialog: QWidget) -> None:
+        """The emergency-stop shortcuts also inside this (window-modal) dialog."""
+        window = self.window
+        if window is not None:
+            emergency_keys(dialog, lambda: self.emergency_stop(window.flatten_box.isChecked()))
 
     def show_window(self) -> None:
         if self.window is None:

@@ -126,10 +126,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(split, 1)
         self.setCentralWidget(central)
         self._menus()
-        for keys in EMERGENCY_SHORTCUTS:
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
-            shortcut.activated.connect(self._emergency_clicked)
+        emergency_keys(self, self._emergency_clicked)
 
         observer.status_changed.connect(self.show_status)
         observer.commands.connect(self.commands_model.apply)
@@ -403,6 +400,20 @@ class MainWindow(QMainWindow):
         self.hide()
         if self.on_hidden is not None:
             self.on_hidden()
+
+
+def emergency_keys(widget: QWidget, callback: Callable[[], None]) -> None:
+    """The emergency-stop shortcuts on ``widget`` and its children.
+
+    Application-wide shortcuts do not reach a window-modal dialog, so every
+    dialog of the app gets its own (see ``ExecutorApp``). An app-wide event
+    filter would also catch them, but would run Python on every Qt event,
+    qasync's timers included, i.e. on the order path.
+    """
+    for keys in EMERGENCY_SHORTCUTS:
+        shortcut = QShortcut(QKeySequence(keys), widget)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(callback)
 
 
 def _table(model: Any) -> QTableView:

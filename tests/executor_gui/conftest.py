@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import keyring
+import msgspec
 import pytest
 import qasync
 import tomli_w
 from PySide6.QtWidgets import QApplication
 
-from executor_app.config import KEYRING_SERVICE, load_settings
+from executor_app.config import KEYRING_SERVICE, BrainSettings, load_settings
 from executor_app.gui.app import ExecutorApp
 from fx_demo.stack import Stack
 
@@ -31,9 +32,9 @@ T = TypeVar("T")
 Scenario = Callable[[ExecutorApp], Awaitable[T]]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    """Brain + simulator, shared by a module's tests; each test brings its own executor."""
+    """Brain + simulator, shared by the GUI tests; each test brings its own executor."""
     running = Stack(limits={"max_volume_per_order": 1.0, "max_open_positions": 50})
     try:
         running.start(executor=False)
@@ -46,6 +47,14 @@ def stack() -> Iterator[Stack]:
 def write_config(stack: Stack, folder: Path) -> Path:
     """The stack's executor config with this test's own journal and logs."""
     data = tomllib.loads(stack.config_path.read_text(encoding="utf-8"))
+    secret = getattr(stack, "signing_secret", "")
+    fields = {f.name for f in msgspec.structs.fields(BrainSettings)}
+    if secret and "signing_secret_env" in fields:
+        # In-process runtime: the secret goes where the GUI user keeps it, the keyring.
+        data["brain"].pop("signing_secret_env", None)
+        keyring.set_password(KEYRING_SERVICE, f"{stack.executor_id}:signing", secret)
+    elif "require_signed_commands" in fields:
+        data["brain"]["require_signed_commands"] = False  # this stack signs nothing
     data["storage"] = {
         "journal_path": str(folder / "journal.sqlite3"),
         "log_dir": str(folder / "logs"),

@@ -45,7 +45,8 @@ def test_close_without_tray_and_quit_flushes_the_journal(
         assert app.settings_dialog is not None
         buy = {"action": "OPEN_POSITION", "symbol": "EURUSD", "type": "BUY", "volume": 0.01}
         command_id = (await in_thread(stack.submit, buy))["commandId"]
-        assert (await in_thread(stack.wait_command, command_id))["status"] == "executed"
+        view = await in_thread(stack.wait_command, command_id)
+        assert view["status"] == "executed", (view.get("reason"), view.get("message"))
         assert app.settings_dialog.isVisible()
         app.emergency_stop(False)  # a state the journal must keep across the quit
         app.show_window()

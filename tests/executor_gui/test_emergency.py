@@ -57,7 +57,7 @@ def test_emergency_button_halts_and_nothing_reaches_the_terminal(
 def test_shortcut_and_tray_menu_stop_without_the_brain(
     qapp: QApplication, qtbot: QtBot, stack: Stack, tmp_path: Path
 ) -> None:
-    """F12 and the tray's EMERGENCY STOP work while the brain is unreachable."""
+    """F12, Ctrl+Shift+X (from a dialog) and the tray's EMERGENCY STOP work, brain down."""
 
     async def scenario(app: ExecutorApp) -> None:
         assert app.window is not None
@@ -68,6 +68,16 @@ def test_shortcut_and_tray_menu_stop_without_the_brain(
             await until(lambda: app.observer.status.brain.value != "connected", what="brain down")
             qtbot.keyClick(app.window, Qt.Key.Key_F12)
             assert app.runtime.trading.state is TradingState.HALTED
+            app.runtime.resume()
+            app.open_settings()  # the shortcut also works from an open dialog
+            assert app.settings_dialog is not None
+            qtbot.keyClick(
+                app.settings_dialog,
+                Qt.Key.Key_X,
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+            )
+            assert app.runtime.trading.state is TradingState.HALTED
+            app.settings_dialog.reject()
             app.runtime.resume()
             assert app.runtime.trading.state is TradingState.ACTIVE
             app.tray.stop_action.trigger()
