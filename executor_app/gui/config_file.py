@@ -36,6 +36,31 @@ def store_key(executor_id: str, key: str) -> None:
     keyring.set_password(KEYRING_SERVICE, executor_id, key)
 
 
+def signing_user(executor_id: str) -> str | None:
+    """The keyring user of the command signing secret, or None if this build has no signing."""
+    from executor_app import config
+
+    user = getattr(config, "signing_key_user", None)
+    return None if user is None else str(user(executor_id))
+
+
+def stored_secret(executor_id: str) -> bool:
+    user = signing_user(executor_id) if executor_id else None
+    if user is None:
+        return False
+    try:
+        return bool(keyring.get_password(KEYRING_SERVICE, user))
+    except keyring.errors.KeyringError:
+        return False
+
+
+def store_secret(executor_id: str, secret: str) -> None:
+    user = signing_user(executor_id)
+    if user is None:
+        raise ValueError("this executor does not verify signed commands")
+    keyring.set_password(KEYRING_SERVICE, user, secret)
+
+
 def read_key(executor_id: str) -> str:
     try:
         return keyring.get_password(KEYRING_SERVICE, executor_id) or ""

@@ -166,6 +166,14 @@ class SettingsDialog(QDialog):
         self._row(form, "brain.executor_id", "Executor id", self.id_edit)
         form.addRow("API key:", self.key_status)
         self._row(form, "brain.api_key", "Replace key", self.key_edit)
+        self.secret_status = QLabel("")
+        self.secret_edit = QLineEdit()
+        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret_edit.setPlaceholderText("paste a new signing secret to replace the stored one")
+        self.signing = config_file.signing_user("x") is not None
+        if self.signing:
+            form.addRow("Signing secret:", self.secret_status)
+            self._row(form, "brain.signing_secret", "Replace secret", self.secret_edit)
         self.id_edit.textChanged.connect(self._show_key_status)
         self._show_key_status()
         layout.addWidget(brain)
@@ -271,6 +279,10 @@ class SettingsDialog(QDialog):
 
     def _show_key_status(self) -> None:
         executor_id = self.id_edit.text().strip()
+        if config_file.stored_secret(executor_id):
+            self.secret_status.setText("stored in the OS keyring (not shown)")
+        else:
+            self.secret_status.setText("not stored: signed commands cannot be verified")
         if config_file.stored_key(executor_id):
             self.key_status.setText("stored in the OS keyring (not shown)")
         else:
@@ -364,6 +376,14 @@ class SettingsDialog(QDialog):
                 self.result_label.setText(f"Config saved, but the keyring refused the key: {exc}")
                 return
             self.key_edit.clear()
+        secret = self.secret_edit.text().strip() if self.signing else ""
+        if secret:
+            try:
+                config_file.store_secret(executor_id, secret)
+            except Exception as exc:  # keyring backends raise their own error types
+                self.result_label.setText(f"Saved, but the keyring refused the secret: {exc}")
+                return
+            self.secret_edit.clear()
         prefs = Preferences(
             start_minimised=self.minimised_box.isChecked(),
             **{k: box.isChecked() for k, box in self.notify_boxes.items()},
@@ -391,6 +411,8 @@ class SettingsDialog(QDialog):
         ]
         if key:
             changed.append("API key")
+        if secret:
+            changed.append("signing secret")
         if new.limits != old.limits:
             self._apply_limits(new.limits)
         self._apply_preferences(prefs)

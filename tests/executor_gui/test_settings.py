@@ -48,12 +48,17 @@ def test_round_trip_through_file_and_keyring(
         dialog.notify_boxes["notify_fills"].setChecked(True)
         dialog.minimised_box.setChecked(True)
         dialog.key_edit.setText("new-secret-key")
+        dialog.secret_edit.setText("new-signing-secret")
         dialog.save()
         assert not dialog.isVisible(), {k: v.text() for k, v in dialog.errors.items() if v.text()}
 
         assert keyring.get_password(KEYRING_SERVICE, stack.executor_id) == "new-secret-key"
         text = app.config_path.read_text(encoding="utf-8")
         assert "new-secret-key" not in text
+        if dialog.signing:  # builds whose executor verifies signed commands
+            user = f"{stack.executor_id}:signing"
+            assert keyring.get_password(KEYRING_SERVICE, user) == "new-signing-secret"
+            assert "new-signing-secret" not in text
         data = tomllib.loads(text)
         assert data["limits"]["max_volume_per_order"] == 0.05
         assert data["limits"]["allowed_symbols"] == ["EURUSD", "XAUUSD", "GBPUSD"]
