@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -30,6 +31,8 @@ import websockets
 from loguru import logger
 from websockets.asyncio.client import ClientConnection, connect
 
+from executor_app import tls as tls_policy
+from executor_app.config import BrainSettings
 from executor_app.core.session import BrainSession, SessionParams, backoff, jitter
 from executor_app.journal import OutboxEntry
 from fx_protocol.brain_wire import (
@@ -65,6 +68,9 @@ class SessionRefused(Exception):  # noqa: N818 - named for what happened
 
 def classify(exc: BaseException) -> Retry:
     """Should the link try again after this error, and how soon?"""
+    if isinstance(exc, tls_policy.TlsError | ssl.SSLCertVerificationError):
+        # An untrusted brain certificate may be fixed on the server: retry, slowly.
+        return Retry.SLOW
     if isinstance(exc, websockets.InvalidURI | ValueError):
         return Retry.NEVER
     if isinstance(exc, SessionRefused):
@@ -104,8 +110,12 @@ class BrainLink:
         connect_timeout: float,
         max_backoff: float,
         clock: Callable[[], datetime] = utcnow,
+        tls: BrainSettings | None = None,
     ) -> None:
         self._url = url
+        # docs/security.md § TLS: the brain's certificate is checked before HELLO.
+        self._tls = tls
+        self._ssl = tls_policy.client_context(tls) if tls is not None else None
         self._hello = hello
         self.session = session
         self._outbox_after = outbox_after
@@ -182,8 +192,11 @@ class BrainLink:
                 ping_interval=None,  # the protocol's own heartbeats measure latency
                 close_timeout=2,  # a silent brain must not hold up a shutdown for long
                 open_timeout=self._connect_timeout,
+                ssl=self._ssl,
             )
         async with ws:
+            if self._tls is not None:
+                tls_policy.check_pin(self._tls, ws.transport.get_extra_info("ssl_object"))
             async with asyncio.timeout(self._connect_timeout):
                 await ws.send(encode(self._hello()), text=True)
                 welcome = self._first_reply(await ws.recv(decode=False))

@@ -64,6 +64,42 @@ class BrainSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
             "empty = OS keyring only."
         ),
     ] = ""
+    signing_secret_env: Annotated[
+        str,
+        _help(
+            "Name of an environment variable holding the command signing secret "
+            "(headless use); empty = OS keyring only (docs/security.md)."
+        ),
+    ] = ""
+    require_signed_commands: Annotated[
+        bool,
+        _help(
+            "Refuse every TRADE_SIGNAL without a valid signature (BAD_SIGNATURE), "
+            "even when no signing secret is set up."
+        ),
+    ] = True
+    command_max_age_seconds: Annotated[
+        float,
+        _help(
+            "A signed TRADE_SIGNAL whose timestamp is further than this from the "
+            "executor's clock is refused STALE_COMMAND."
+        ),
+    ] = 60.0
+    ca_file: Annotated[
+        str,
+        _help("PEM file of the CA that signed the brain's certificate; empty = system CAs."),
+    ] = ""
+    pinned_cert_sha256: Annotated[
+        str,
+        _help(
+            "SHA-256 fingerprint (hex) of the brain's certificate; when set, only that "
+            "certificate is accepted (CA checks are skipped)."
+        ),
+    ] = ""
+    allow_insecure: Annotated[
+        bool,
+        _help("Allow plain ws:// to a host other than loopback (logged as a warning)."),
+    ] = False
     connect_timeout_seconds: Annotated[
         float, _help("Time allowed for connect + HELLO/WELCOME before retrying.")
     ] = 10.0
@@ -247,6 +283,12 @@ def _check(settings: Settings) -> None:
     url = settings.brain.url
     if not url.startswith(("ws://", "wss://")):
         raise ConfigError(f"brain.url must start with ws:// or wss://, got {url!r}")
+    from executor_app.tls import TlsError, check_brain_url
+
+    try:
+        check_brain_url(settings.brain)
+    except TlsError as exc:
+        raise ConfigError(str(exc)) from None
     for key in ("command_endpoint", "events_endpoint"):
         endpoint = getattr(settings.terminal, key)
         if "://" not in endpoint:
@@ -277,3 +319,28 @@ def api_key(settings: Settings, headless: bool, environ: Mapping[str, str] | Non
             f"entry (service {KEYRING_SERVICE!r}, user {brain.executor_id!r})"
         )
     return value
+
+
+def signing_key_user(executor_id: str) -> str:
+    """The keyring user name of the signing secret (service ``fx-executor``)."""
+    return f"{executor_id}:signing"
+
+
+def signing_secret(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
+    """The command signing secret: the env var named by ``brain.signing_secret_env``
+    first, else the OS keyring; "" when neither has one (docs/security.md)."""
+    environ = os.environ if environ is None else environ
+    brain = settings.brain
+    if brain.signing_secret_env:
+        value = environ.get(brain.signing_secret_env, "")
+        if value:
+            return value
+    if not brain.executor_id:
+        return ""
+    import keyring
+    import keyring.errors
+
+    try:
+        return keyring.get_password(KEYRING_SERVICE, signing_key_user(brain.executor_id)) or ""
+    except keyring.errors.KeyringError:
+        return ""

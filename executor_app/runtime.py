@@ -37,8 +37,8 @@ import msgspec
 from loguru import logger
 
 from executor_app.brain_link import BrainLink
-from executor_app.config import Settings
-from executor_app.core import safety
+from executor_app.config import Settings, signing_secret
+from executor_app.core import authenticity, safety
 from executor_app.core.event_stream import Continuity
 from executor_app.core.events import (
     AccountChanged,
@@ -69,6 +69,7 @@ from fx_protocol.brain_wire import (
     BrainToExecutor,
     CommandAck,
     CommandReject,
+    Error,
     ExecutorStatus,
     Fill,
     Halt,
@@ -89,7 +90,7 @@ from fx_protocol.terminal_wire import (
     TerminalEvent,
     TradeTransactionEvent,
 )
-from fx_protocol.vocabulary import CommandStatus
+from fx_protocol.vocabulary import CommandStatus, ReasonCode
 
 Observer = Callable[[ExecutorEvent], None]
 _signal_decoder = msgspec.json.Decoder(TradeSignal)
@@ -150,6 +151,10 @@ class Runtime:
         self._execution: Execution | None = None
         self._acked_dirty = False
         self._last_prune = 0.0
+        #: docs/security.md § Signed commands; the secret is read at start()
+        self._auth = authenticity.Authenticity(
+            executor_id=self.executor_id, required=settings.brain.require_signed_commands
+        )
 
     # ================================================================ public API
 
@@ -158,6 +163,17 @@ class Runtime:
         # The bridge thread decodes thousands of ticks a second; a shorter GIL switch
         # interval (default 5 ms; here 0.1 ms) keeps it from delaying the order flow.
         sys.setswitchinterval(0.0001)
+        brain = self.settings.brain
+        self._auth = msgspec.structs.replace(
+            self._auth,
+            secret=await asyncio.to_thread(signing_secret, self.settings),
+            max_age=timedelta(seconds=brain.command_max_age_seconds),
+        )
+        if self._auth.required and not self._auth.secret:
+            logger.warning(
+                "no command signing secret (keyring or brain.signing_secret_env): every "
+                "TRADE_SIGNAL will be refused BAD_SIGNATURE (docs/security.md)"
+            )
         journal = Journal(self.settings.storage.journal_file())
         self.journal = journal
         stored = journal.get_state("trading")
@@ -176,6 +192,7 @@ class Runtime:
             connect_timeout=self.settings.brain.connect_timeout_seconds,
             max_backoff=self.settings.brain.reconnect_max_seconds,
             clock=self._clock,
+            tls=brain,
         )
         terminal = self.settings.terminal
         self.bridge = TerminalBridge(
@@ -413,6 +430,27 @@ class Runtime:
     def _accept_signal(self, signal: TradeSignal) -> None:
         received = time.perf_counter()
         row = self._j().command(signal.command_id)
+        if (
+            row is not None
+            and not row.local
+            and self._auth.active
+            and authenticity.is_replay(signal, _signal_decoder.decode(row.signal))
+        ):
+            # docs/security.md: a known id with other content is never executed or
+            # answered as if it were the journaled command.
+            logger.warning(
+                "TRADE_SIGNAL {} refused REPLAYED: the id is journaled with other content",
+                signal.command_id,
+            )
+            if self.link is not None:
+                self.link.send_snapshot(
+                    Error(
+                        reason=ReasonCode.REPLAYED,
+                        message=f"{signal.command_id} was received with other content",
+                        field="commandId",
+                    )
+                )
+            return
         if row is not None or signal.command_id in self._queued:
             # A resend of a command already answered: the same answer again, nothing else.
             logger.info("duplicate TRADE_SIGNAL {} ignored", signal.command_id)
@@ -455,7 +493,12 @@ class Runtime:
         )
 
     async def _process(self, signal: TradeSignal, received: float) -> None:
-        if signal.command.action.adds_risk and not self.reconciled:
+        # Authenticity first (docs/security.md): a forged or stale signal reaches neither
+        # the safety checks nor the terminal. Freshness is judged at receipt, not after
+        # the queue.
+        received_at = self._clock() - timedelta(seconds=time.perf_counter() - received)
+        verdict = authenticity.check(signal, self._auth, received_at)
+        if verdict.allowed and signal.command.action.adds_risk and not self.reconciled:
             # Right after start-up the brain may deliver queued commands before the
             # reconciliation (a few requests) is done: give it a moment, then fail closed.
             with contextlib.suppress(TimeoutError):
@@ -464,7 +507,8 @@ class Runtime:
         now = self._clock()
         journal = self._j()
         known = journal.command(signal.command_id) is not None
-        verdict = safety.check(signal, self.limits, self._safety_context(now, known))
+        if verdict.allowed:
+            verdict = safety.check(signal, self.limits, self._safety_context(now, known))
         command = signal.command
         record = partial(
             journal.record_command,
