@@ -6,17 +6,27 @@ the store, shape the answer with ``fx_protocol.strategy_events`` structs.
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, NotFoundException, ValidationException
+from litestar.exceptions import (
+    NotAuthorizedException,
+    NotFoundException,
+    TooManyRequestsException,
+    ValidationException,
+)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
+from loguru import logger
 
+from brain_server import credentials
+from brain_server.allowlist import address_allowed
 from brain_server.brain import Brain, HaltOutcome
 from brain_server.clock import maybe_datetime, to_datetime
+from brain_server.rate_limit import retry_after
 from brain_server.store import CommandRow, ExecutorRow, StoreError
 from fx_protocol.strategy_events import (
     CancelResult,
@@ -41,28 +51,57 @@ def brain_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Brain:
     return connection.app.state.brain  # type: ignore[no-any-return]
 
 
-async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
-    """The actor (``token:NAME``) of a Bearer token or ``?token=``; None when invalid."""
+def presented_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     header = connection.headers.get("authorization", "")
     token = header[len(BEARER) :].strip() if header.startswith(BEARER) else ""
-    if not token:
-        token = connection.query_params.get("token", "")
+    return token or connection.query_params.get("token", "")
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    return connection.client.host if connection.client else ""
+
+
+async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The actor (``token:NAME``) of a Bearer token or ``?token=``; None when invalid."""
+    token = presented_token(connection)
     if not token:
         return None
     brain = brain_of(connection)
     name = await brain.db.call(brain.db.store.verify_token, token)
+    address = client_address(connection)
+    if name is not None:
+        token_id = credentials.token_id_of(token) or ""
+        cidrs = await brain.db.call(brain.db.store.allowed_addresses, "token", token_id)
+        if not address_allowed(address, cidrs):
+            # docs/security.md § Allow-lists: answered like a bad token.
+            logger.warning("API token {} used from {}, outside its allow-list", token_id, address)
+            name = None
     if name is None:
         brain.metrics.auth_failures += 1
+        brain.auth_limiter.take(address, time.monotonic())
         return None
     return f"token:{name}"
+
+
+def _too_many(wait: float, what: str) -> TooManyRequestsException:
+    return TooManyRequestsException(what, headers={"Retry-After": retry_after(wait)})
 
 
 async def require_token(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
+    brain = brain_of(connection)
+    wait = brain.auth_limiter.blocked(client_address(connection), time.monotonic())
+    if wait:
+        raise _too_many(wait, "too many failed authentications from this address")
     actor = await authenticate(connection)
     if actor is None:
         raise NotAuthorizedException("missing or invalid API token (Authorization: Bearer ...)")
+    wait = brain.rest_limiter.take(
+        credentials.token_id_of(presented_token(connection)) or actor, time.monotonic()
+    )
+    if wait:
+        raise _too_many(wait, "rate limit of this API token exceeded")
     connection.state.actor = actor
 
 

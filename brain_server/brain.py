@@ -19,6 +19,7 @@ from brain_server.core.auth_throttle import AuthThrottle
 from brain_server.database import Database
 from brain_server.events import EventBus
 from brain_server.metrics import Metrics
+from brain_server.rate_limit import RateLimiter
 from brain_server.settings import Settings
 from brain_server.store import CommandRow, NewCommand, StatusChange, Store, StoreError
 from fx_protocol.brain_wire import MarketUpdate
@@ -47,6 +48,11 @@ class Brain:
             settings.auth_fail_delay_ms,
             settings.auth_fail_max_delay_ms,
             settings.auth_fail_window_ms,
+        )
+        # docs/security.md § Rate limits: per API token, and failed logins per address
+        self.rest_limiter = RateLimiter(settings.rest_rate_per_second, settings.rest_rate_burst)
+        self.auth_limiter = RateLimiter(
+            settings.auth_fail_per_minute / 60, settings.auth_fail_per_minute
         )
         self.sessions: dict[str, ExecutorSession] = {}
         self._register_locks: dict[str, asyncio.Lock] = {}

@@ -22,6 +22,7 @@ from typing import Any
 from brain_server.clock import now_ms, to_datetime
 from brain_server.settings import Settings, SettingsError, load_settings
 from brain_server.store import Store, StoreError
+from brain_server.tls import plaintext_exposed, tls_options
 
 
 class UsageError(Exception):
@@ -49,12 +50,27 @@ def build_parser() -> argparse.ArgumentParser:
     _common(serve)
     serve.add_argument("--host", help="listen address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default 8080)")
+    serve.add_argument(
+        "--certfile", help="PEM certificate: serve https:// and wss:// (env FX_BRAIN_CERTFILE)"
+    )
+    serve.add_argument("--keyfile", help="PEM private key of --certfile (env FX_BRAIN_KEYFILE)")
 
     executors = sub.add_parser("executors", help="register, list and revoke executors")
     ex_sub = executors.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = ex_sub.add_parser("add", help="register an executor; prints its id and API key once")
     add.add_argument("name")
-    add.add_argument("--json", action="store_true", help="print JSON {executorId, apiKey, name}")
+    add.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON {executorId, apiKey, signingSecret, name}",
+    )
+    add.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="only accept this executor from these client networks (repeatable)",
+    )
     _common(add)
     lst = ex_sub.add_parser("list", help="list executors")
     lst.add_argument("--json", action="store_true")
@@ -62,12 +78,33 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = ex_sub.add_parser("revoke", help="revoke an executor's API key")
     revoke.add_argument("executor_id", metavar="ID")
     _common(revoke)
+    rotate = ex_sub.add_parser(
+        "rotate-signing-secret", help="issue a new command signing secret; prints it once"
+    )
+    rotate.add_argument("executor_id", metavar="ID")
+    rotate.add_argument(
+        "--json", action="store_true", help="print JSON {executorId, signingSecret}"
+    )
+    _common(rotate)
+    allow = ex_sub.add_parser(
+        "allow", help="set the client networks an executor may connect from (none = any)"
+    )
+    allow.add_argument("executor_id", metavar="ID")
+    allow.add_argument("--allow", action="append", default=[], metavar="CIDR")
+    _common(allow)
 
     tokens = sub.add_parser("tokens", help="API tokens for strategies and REST clients")
     tok_sub = tokens.add_subparsers(dest="action", metavar="ACTION", required=True)
     tadd = tok_sub.add_parser("add", help="create a token; prints it once")
     tadd.add_argument("name")
     tadd.add_argument("--json", action="store_true", help="print JSON {token, tokenId, name}")
+    tadd.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="only accept this token from these client networks (repeatable)",
+    )
     _common(tadd)
     tlist = tok_sub.add_parser("list", help="list tokens (never the secrets)")
     tlist.add_argument("--json", action="store_true")
@@ -120,13 +157,44 @@ def cmd_executors(args: argparse.Namespace) -> None:
     store = _store(_settings(args))
     try:
         if args.action == "add":
+            cidrs = _cidrs(args.allow)
             executor_id, api_key = store.add_executor(args.name, now_ms())
+            if cidrs:
+                store.set_allowed_addresses("executor", executor_id, cidrs, "cli", now_ms())
+            secret = store.executor_signing_secret(executor_id) or ""
+            added: dict[str, Any] = {
+                "executorId": executor_id,
+                "apiKey": api_key,
+                "signingSecret": secret,
+                "name": args.name,
+            }
+            if cidrs:
+                added["allow"] = cidrs
             _print(
-                {"executorId": executor_id, "apiKey": api_key, "name": args.name},
+                added,
                 args.json,
-                f"executor id: {executor_id}\napi key:     {api_key}\n"
-                "(the key is shown once; the brain keeps only its hash)",
+                f"executor id:    {executor_id}\napi key:        {api_key}\n"
+                f"signing secret: {secret}\n"
+                "(shown once; the brain keeps only the key's hash; store both on the "
+                "executor: docs/security.md)",
             )
+        elif args.action == "rotate-signing-secret":
+            try:
+                secret = store.rotate_signing_secret(args.executor_id, "cli", now_ms())
+            except StoreError as exc:
+                raise FailureError(exc.message) from None
+            _print(
+                {"executorId": args.executor_id, "signingSecret": secret},
+                args.json,
+                f"signing secret: {secret}\n(shown once; the next session signs with it)",
+            )
+        elif args.action == "allow":
+            cidrs = _cidrs(args.allow)
+            if not store.set_allowed_addresses(
+                "executor", args.executor_id, cidrs, "cli", now_ms()
+            ):
+                raise FailureError(f"no executor {args.executor_id!r}")
+            print(f"{args.executor_id} allowed from {', '.join(cidrs) or 'any address'}")
         elif args.action == "list":
             rows = store.list_executors()
             data = [
@@ -153,12 +221,24 @@ def cmd_executors(args: argparse.Namespace) -> None:
         store.close()
 
 
+def _cidrs(values: list[str]) -> list[str]:
+    from brain_server.allowlist import AllowListError, parse_cidrs
+
+    try:
+        return parse_cidrs(values)
+    except AllowListError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_tokens(args: argparse.Namespace) -> None:
     store = _store(_settings(args))
     try:
         if args.action == "add":
+            cidrs = _cidrs(args.allow)
             token = store.add_token(args.name, now_ms())
             token_id = token.split("_")[1]
+            if cidrs:
+                store.set_allowed_addresses("token", token_id, cidrs, "cli", now_ms())
             _print(
                 {"token": token, "tokenId": token_id, "name": args.name},
                 args.json,
@@ -249,7 +329,9 @@ def cmd_webhooks(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    settings = _settings(args, host=args.host, port=args.port)
+    settings = _settings(
+        args, host=args.host, port=args.port, certfile=args.certfile, keyfile=args.keyfile
+    )
     serve(settings)
 
 
@@ -274,6 +356,12 @@ def serve(settings: Settings) -> None:
 
     logger.remove()
     logger.add(sys.stderr, level=settings.log_level.upper())
+    if plaintext_exposed(settings):
+        logger.warning(
+            "serving plain HTTP on {}: tokens, API keys and commands travel unencrypted; "
+            "use --certfile/--keyfile (docs/security.md)",
+            settings.host,
+        )
     try:
         store = Store(settings.db, settings.sqlite_synchronous)
     except Exception as exc:
@@ -290,6 +378,7 @@ def serve(settings: Settings) -> None:
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=5,
+        **tls_options(settings),
     )
     server = _Server(config)
 
@@ -299,7 +388,8 @@ def serve(settings: Settings) -> None:
         ready = asyncio.create_task(server.ready.wait())
         await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
         if server.ready.is_set():
-            print(f"fx-brain ready http://{settings.host}:{port}", flush=True)
+            scheme = "https" if settings.certfile else "http"
+            print(f"fx-brain ready {scheme}://{settings.host}:{port}", flush=True)
         ready.cancel()
         await task
 

@@ -18,11 +18,12 @@ from litestar.exceptions import WebSocketDisconnect
 from loguru import logger
 
 from brain_server import close_codes, credentials
+from brain_server.allowlist import address_allowed
 from brain_server.brain import Brain
 from brain_server.clock import now_ms, to_datetime, utcnow
 from brain_server.core.session import HeartbeatClock, SessionState
 from brain_server.store import StatusChange
-from fx_protocol import BRAIN_PROTOCOL_VERSION
+from fx_protocol import BRAIN_PROTOCOL_VERSION, signing
 from fx_protocol.brain_wire import (
     AccountUpdate,
     Ack,
@@ -94,6 +95,8 @@ class ExecutorSession:
         self.last_heartbeat_ms: int | None = None
         self.heartbeat_dirty = False
         self.last_status: ExecutorStatus | None = None
+        #: TRADE_SIGNALs are signed with it (docs/security.md); None = executor predates it
+        self.signing_secret: str | None = None
         self._wake = asyncio.Event()
         self._send_lock = asyncio.Lock()
         self._finished = asyncio.Event()
@@ -122,6 +125,8 @@ class ExecutorSession:
         self._closed.set()
 
     async def send(self, message: Any) -> None:
+        if isinstance(message, TradeSignal):
+            message = self._signed(message)
         async with self._send_lock:
             await self.socket.send_data(encode(message).decode())
 
@@ -344,6 +349,11 @@ class ExecutorSession:
             deadline = min(next_ping, clock.last_seen_ms + clock.timeout_ms + 1)
             await asyncio.sleep(max(0.005, (deadline - now_ms()) / 1000))
 
+    def _signed(self, signal: TradeSignal) -> TradeSignal:
+        if self.signing_secret is None:
+            return signal
+        return signing.sign(signal, self.executor_id, self.signing_secret)
+
     async def _deliver(self) -> None:
         await self.push_control()
         fresh = True
@@ -447,6 +457,15 @@ async def executor_socket(socket: WebSocket[Any, Any, Any]) -> None:
         return
     key_hash = await brain.db.call(brain.db.store.executor_key_hash, hello.executor_id)
     matches = credentials.secret_matches(hello.api_key, key_hash or _DUMMY_HASH)
+    if key_hash is not None and matches:
+        cidrs = await brain.db.call(brain.db.store.allowed_addresses, "executor", hello.executor_id)
+        if not address_allowed(address, cidrs):
+            # docs/security.md § Allow-lists: the right key from the wrong place is refused
+            # like a wrong key, so the answer does not tell which part was wrong.
+            logger.warning(
+                "executor {} connected from {}, outside its allow-list", hello.executor_id, address
+            )
+            matches = False
     if key_hash is None or not matches:
         brain.metrics.auth_failures += 1
         delay = brain.throttle.failure(address, now_ms())
@@ -464,6 +483,9 @@ async def executor_socket(socket: WebSocket[Any, Any, Any]) -> None:
 
     session = ExecutorSession(
         brain, socket, hello.executor_id, credentials.new_session_id(), address
+    )
+    session.signing_secret = await brain.db.call(
+        brain.db.store.executor_signing_secret, hello.executor_id
     )
     try:
         await brain.register(session)

@@ -72,6 +72,17 @@ class Settings:
         "FULL", "SQLite `synchronous` pragma: FULL survives power loss, NORMAL only crashes."
     )
     log_level: str = _s("INFO", "Log level: DEBUG, INFO, WARNING, ERROR.")
+    certfile: str = _s(
+        "", "PEM certificate (chain) for TLS: serve https:// and wss:// (docs/security.md)."
+    )
+    keyfile: str = _s("", "PEM private key of `certfile`.")
+    rest_rate_per_second: int = _s(
+        1000, "REST requests per second allowed per API token on average (0 = no limit); 429."
+    )
+    rest_rate_burst: int = _s(2000, "REST requests one API token may make in a burst.")
+    auth_fail_per_minute: int = _s(
+        20, "Failed REST authentications per client address per minute before 429 (0 = off)."
+    )
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -140,6 +151,12 @@ def load_settings(
 def _check(settings: Settings) -> None:
     if not 0 <= settings.port <= 65535:
         raise SettingsError(f"setting 'port': {settings.port} is out of range")
+    if bool(settings.certfile) != bool(settings.keyfile):
+        raise SettingsError("settings 'certfile' and 'keyfile' go together")
+    for name in ("certfile", "keyfile"):
+        path = getattr(settings, name)
+        if path and not Path(path).expanduser().is_file():
+            raise SettingsError(f"setting {name!r}: {path} is not a readable file")
     if settings.sqlite_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise SettingsError("setting 'sqlite_synchronous' must be FULL, NORMAL or EXTRA")
     for name in (

@@ -37,6 +37,7 @@ from fx_protocol.brain_wire import (
 )
 from fx_protocol.command_ids import new_command_id
 from fx_protocol.commands import TradeCommand
+from fx_protocol.signing import new_signing_secret
 from fx_protocol.vocabulary import CommandStatus, Priority, ReasonCode, RejectSource, TradingState
 
 _MIGRATIONS: list[str] = [
@@ -214,6 +215,14 @@ _MIGRATIONS: list[str] = [
         expires_ms INTEGER NOT NULL
     );
     CREATE INDEX admin_sessions_expiry ON admin_sessions(expires_ms);
+    """,
+    # 3: security (docs/security.md): the secret the brain signs TRADE_SIGNALs with (it
+    # must be able to use it, so unlike keys it is not a hash) and client address
+    # allow-lists (comma-separated CIDRs; NULL = any address)
+    """
+    ALTER TABLE executors ADD COLUMN signing_secret TEXT;
+    ALTER TABLE executors ADD COLUMN allow_cidrs TEXT;
+    ALTER TABLE api_tokens ADD COLUMN allow_cidrs TEXT
     """,
 ]
 
@@ -424,12 +433,21 @@ class Store:
     # ------------------------------------------------------------ executors
 
     def add_executor(self, name: str, now_ms: int) -> tuple[str, str]:
-        """Register an executor; returns (id, api key). Only the key's hash is kept."""
+        """Register an executor; returns (id, api key). Only the key's hash is kept.
+
+        A command signing secret is issued too (:meth:`executor_signing_secret`)."""
         executor_id, api_key = credentials.new_executor_id(), credentials.new_api_key()
         with self._tx() as db:
             db.execute(
-                "INSERT INTO executors (id, name, api_key_hash, created_ms) VALUES (?, ?, ?, ?)",
-                (executor_id, name, credentials.hash_secret(api_key), now_ms),
+                "INSERT INTO executors (id, name, api_key_hash, created_ms, signing_secret) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    executor_id,
+                    name,
+                    credentials.hash_secret(api_key),
+                    now_ms,
+                    new_signing_secret(),
+                ),
             )
             self._audit(db, now_ms, "cli", "executor.add", executor_id, {"name": name})
         return executor_id, api_key
@@ -451,6 +469,48 @@ class Store:
             (executor_id,),
         ).fetchone()
         return None if row is None else str(row[0])
+
+    def executor_signing_secret(self, executor_id: str) -> str | None:
+        """The secret TRADE_SIGNALs to this executor are signed with (docs/security.md)."""
+        row = self._db.execute(
+            "SELECT signing_secret FROM executors WHERE id = ?", (executor_id,)
+        ).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    def rotate_signing_secret(self, executor_id: str, actor: str, now_ms: int) -> str:
+        """A new signing secret (the next session signs with it); shown once."""
+        secret = new_signing_secret()
+        with self._tx() as db:
+            done = db.execute(
+                "UPDATE executors SET signing_secret = ? WHERE id = ?", (secret, executor_id)
+            ).rowcount
+            if not done:
+                raise StoreError("UNKNOWN_EXECUTOR", f"no executor {executor_id!r}")
+            self._audit(db, now_ms, actor, "executor.signing_secret", executor_id, None)
+        return secret
+
+    def set_allowed_addresses(
+        self, kind: str, target_id: str, cidrs: Sequence[str], actor: str, now_ms: int
+    ) -> bool:
+        """The client networks an executor (``kind`` "executor") or token ("token") may
+        connect from; empty = any. False when there is no such executor or token."""
+        table = {"executor": "executors", "token": "api_tokens"}[kind]
+        value = ",".join(cidrs) or None
+        with self._tx() as db:
+            done = db.execute(
+                f"UPDATE {table} SET allow_cidrs = ? WHERE id = ?", (value, target_id)
+            ).rowcount
+            if done:
+                self._audit(db, now_ms, actor, f"{kind}.allow", target_id, {"cidrs": list(cidrs)})
+            return done == 1
+
+    def allowed_addresses(self, kind: str, target_id: str) -> list[str]:
+        """The allow-list of an executor or token ([] = any address)."""
+        table = {"executor": "executors", "token": "api_tokens"}[kind]
+        row = self._db.execute(
+            f"SELECT allow_cidrs FROM {table} WHERE id = ?", (target_id,)
+        ).fetchone()
+        return [] if row is None or not row[0] else str(row[0]).split(",")
 
     def revoked_among(self, executor_ids: Sequence[str]) -> list[str]:
         """Which of these executors have been revoked (e.g. by the CLI, another process)."""
