@@ -229,6 +229,7 @@ class Demo:
             saved.api_key,
             saved.token,
         )
+        stack.signing_secret = saved.signing_secret
         return saved
 
     def start_executor(self, stack: Stack) -> None:

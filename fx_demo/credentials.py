@@ -1,9 +1,9 @@
 """The demo's credentials: created once per data directory, reused when it is reused.
 
-``demo-credentials.json`` in the data directory holds the executor id and API
-key, the strategy token and the web admin login. The directory is the
-user's own (``--data-dir``) or a temporary one, so the secrets sit with the
-database they open.
+``demo-credentials.json`` in the data directory holds the executor id, API
+key and command signing secret, the strategy token and the web admin login.
+The directory is the user's own (``--data-dir``) or a temporary one, so the
+secrets sit with the database they open.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ class Credentials:
     token: str
     admin_user: str
     admin_password: str
+    #: the executor's command signing secret (docs/security.md); "" in files from before it
+    signing_secret: str = ""
 
 
 def new_admin_password() -> str:
@@ -38,7 +40,8 @@ def load(root: Path) -> Credentials | None:
     path = root / FILE_NAME
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Credentials(**{k: str(data[k]) for k in Credentials.__dataclass_fields__})
+        fields = Credentials.__dataclass_fields__
+        return Credentials(**{k: str(data[k]) for k in fields if k in data})
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -69,8 +72,9 @@ def register(db: Path) -> Credentials:
     store = Store(db)
     try:
         executor_id, api_key = store.add_executor("demo-executor", now_ms())
+        signing_secret = store.executor_signing_secret(executor_id) or ""
         token = store.add_token("demo-strategy", now_ms())
         store.set_admin_password(ADMIN_USER, hash_password(password), now_ms())
     finally:
         store.close()
-    return Credentials(executor_id, api_key, token, ADMIN_USER, password)
+    return Credentials(executor_id, api_key, token, ADMIN_USER, password, signing_secret)

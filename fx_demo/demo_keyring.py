@@ -14,7 +14,7 @@ import os
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
-from fx_demo.stack import KEY_ENV
+from fx_demo.stack import KEY_ENV, SIGNING_ENV
 
 BACKEND = f"{__name__}.DemoKeyring"
 
@@ -29,7 +29,9 @@ class DemoKeyring(KeyringBackend):
         self._written: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
-        return self._written.get((service, username)) or os.environ.get(KEY_ENV) or None
+        # The signing secret's keyring user is "<executor id>:signing" (docs/security.md).
+        env = SIGNING_ENV if username.endswith(":signing") else KEY_ENV
+        return self._written.get((service, username)) or os.environ.get(env) or None
 
     def set_password(self, service: str, username: str, password: str) -> None:
         self._written[(service, username)] = password

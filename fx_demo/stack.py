@@ -26,6 +26,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,8 @@ from typing import Any
 import tomli_w
 
 KEY_ENV = "FX_STACK_EXECUTOR_KEY"
+#: the executor's command signing secret (docs/security.md), passed like the key
+SIGNING_ENV = "FX_STACK_SIGNING_SECRET"
 FINAL = {"executed", "rejected", "expired", "cancelled"}
 
 
@@ -258,7 +261,9 @@ class Stack:
         keep: bool = False,
         proxy_brain: bool = False,
         brain_port: int | None = None,
+        brain_tls: tuple[Path, Path, Path] | None = None,
     ) -> None:
+        """``brain_tls``: (certificate, key, CA file) to serve https/wss on ``localhost``."""
         self._own_root = root is None
         self.root = Path(tempfile.mkdtemp(prefix="fx-stack-")) if root is None else root
         self.root.mkdir(parents=True, exist_ok=True)
@@ -286,7 +291,12 @@ class Stack:
         self.sim_args = list(sim_args)
         self.executor_id = ""
         self.api_key = ""
+        self.signing_secret = ""
         self.token = ""
+        self.brain_tls = brain_tls
+        if brain_tls is not None:
+            self.brain_http = f"https://localhost:{self.brain_port}"
+            self.brain_ws = f"wss://localhost:{ws_port}/ws/executor"
         self.programs: dict[str, Program] = {}
         for path in (self.brain_db.parent, self.sim_state, self.executor_dir):
             path.mkdir(parents=True, exist_ok=True)
@@ -324,6 +334,7 @@ class Stack:
             [*brain, "executors", "add", executor_name, "--json", "--db", str(self.brain_db)]
         )
         self.executor_id, self.api_key = out["executorId"], out["apiKey"]
+        self.signing_secret = out.get("signingSecret", "")
         out = self._run([*brain, "tokens", "add", token_name, "--json", "--db", str(self.brain_db)])
         self.token = out["token"]
 
@@ -351,6 +362,8 @@ class Stack:
             "--db",
             str(self.brain_db),
         ]
+        if self.brain_tls is not None:
+            argv += ["--certfile", str(self.brain_tls[0]), "--keyfile", str(self.brain_tls[1])]
         program = self.programs.get("brain") or self._program("brain", argv, self._env())
         program.start()
         ready = program.wait_for("fx-brain ready", 30)
@@ -411,6 +424,8 @@ class Stack:
                 "url": self.brain_ws,
                 "executor_id": self.executor_id,
                 "api_key_env": KEY_ENV,
+                "signing_secret_env": SIGNING_ENV,
+                **({"ca_file": str(self.brain_tls[2])} if self.brain_tls else {}),
                 "reconnect_max_seconds": 1.0,
                 "status_interval_seconds": 1.0,
             },
@@ -441,6 +456,7 @@ class Stack:
         self.write_executor_config()
         env = self._env()
         env[KEY_ENV] = self.api_key
+        env[SIGNING_ENV] = self.signing_secret
         mode = [] if gui_env is not None else ["--headless"]
         env.update(gui_env or {})
         argv = [*_script("fx-executor"), *mode, "--config", str(self.config_path)]
@@ -491,10 +507,17 @@ class Stack:
             headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=10, context=self._tls()) as response:
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             raise StackError(f"{method} {path}: {exc.code} {exc.read()[:300]!r}") from None
+
+    def _tls(self) -> ssl.SSLContext | None:
+        return (
+            None
+            if self.brain_tls is None
+            else ssl.create_default_context(cafile=str(self.brain_tls[2]))
+        )
 
     def submit(self, command: dict[str, Any], **fields: Any) -> dict[str, Any]:
         body = {"executorId": self.executor_id, "command": command, **fields}
