@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
@@ -54,7 +54,10 @@ class Tray(QSystemTrayIcon):
         menu.setDefaultAction(self.open_action)
         self.menu = menu
         self.setContextMenu(menu)
-        self.last_message: tuple[str, str] | None = None
+        #: the latest notifications (title, text), newest last
+        self.messages: deque[tuple[str, str]] = deque(maxlen=50)
+        self._brain_up = False
+        self._terminal_up = False
         self.setToolTip("fx-executor: starting")
 
     def show_status(self, status: Status) -> None:
@@ -75,13 +78,14 @@ class Tray(QSystemTrayIcon):
             elif event.state is TradingState.REDUCING and prefs.notify_halts:
                 self.notify("Trading REDUCING", event.reason or "closing trades only")
         elif isinstance(event, BrainConnectionChanged):
-            if event.state is LinkState.DISCONNECTED and prefs.notify_disconnects:
+            # Once per loss: a brain that stays down reports every failed reconnect.
+            was_up, self._brain_up = self._brain_up, event.state is LinkState.CONNECTED
+            if was_up and not self._brain_up and prefs.notify_disconnects:
                 self.notify("Brain disconnected", event.detail or "reconnecting…", Icon.Warning)
-        elif (
-            isinstance(event, TerminalConnectionChanged)
-            and not event.available
-            and prefs.notify_disconnects
-        ):
+        elif isinstance(event, TerminalConnectionChanged):
+            was_up, self._terminal_up = self._terminal_up, event.available
+            if not (was_up and not event.available and prefs.notify_disconnects):
+                return
             self.notify(
                 "Terminal unavailable",
                 event.detail or "the MetaTrader 5 EA does not answer",
@@ -112,6 +116,6 @@ class Tray(QSystemTrayIcon):
                 self.notify("Filled", f"{len(filled)} commands executed")
 
     def notify(self, title: str, text: str, kind: Icon = Icon.Information) -> None:
-        self.last_message = (title, text)
+        self.messages.append((title, text))
         if self.isVisible() and self.supportsMessages():
             self.showMessage(title, text, kind, 8000)

@@ -50,6 +50,11 @@ def test_emergency_button_halts_and_nothing_reaches_the_terminal(
             ),
             what="the rejected command in the table",
         )
+        assert app.tray is not None
+        await until(
+            lambda: "Command rejected: TRADING_HALTED" in [t for t, _ in app.tray.messages],
+            what="the rejection notification",
+        )
 
     run_app(qapp, make_app(stack, tmp_path), scenario)
 
@@ -66,6 +71,8 @@ def test_shortcut_and_tray_menu_stop_without_the_brain(
         stack.programs["brain"].stop()
         try:
             await until(lambda: app.observer.status.brain.value != "connected", what="brain down")
+            await until(lambda: app.tray.messages, what="a notification")
+            assert [t for t, _ in app.tray.messages] == ["Brain disconnected"]
             qtbot.keyClick(app.window, Qt.Key.Key_F12)
             assert app.runtime.trading.state is TradingState.HALTED
             app.runtime.resume()
@@ -83,6 +90,10 @@ def test_shortcut_and_tray_menu_stop_without_the_brain(
             app.tray.stop_action.trigger()
             assert app.runtime.trading.state is TradingState.HALTED
             assert app.runtime.trading.latches.local_stop
+            await until(lambda: len(app.tray.messages) >= 4, what="halt notifications")
+            titles = [t for t, _ in app.tray.messages]
+            # One per halt (F12, Ctrl+Shift+X, tray); failed reconnects add no "disconnected".
+            assert titles == ["Brain disconnected"] + ["Trading HALTED"] * 3
         finally:
             stack.start_brain()
 
