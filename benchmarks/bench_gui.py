@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import tomli_w
 from websockets.asyncio.server import serve
 
@@ -52,6 +53,7 @@ from bench_executor import (  # noqa: E402
     ws_echo_floor,
 )
 
+from executor_app.config import BrainSettings  # noqa: E402
 from fx_demo.stack import Program, _script, free_port  # noqa: E402
 
 TIMER_MS = 10
@@ -151,7 +153,7 @@ def child(config: Path | None, stop_file: Path, mode: str) -> int:
 
 
 def write_config(tmp: Path, name: str, brain_port: int, command: str, events: str) -> Path:
-    config = {
+    config: dict[str, dict[str, Any]] = {
         "brain": {
             "url": f"ws://127.0.0.1:{brain_port}/ws/executor",
             "executor_id": "bench",
@@ -171,6 +173,8 @@ def write_config(tmp: Path, name: str, brain_port: int, command: str, events: st
             "log_level": "WARNING",
         },
     }
+    if "require_signed_commands" in {f.name for f in msgspec.structs.fields(BrainSettings)}:
+        config["brain"]["require_signed_commands"] = False  # the fake brain signs nothing
     path = tmp / f"{name}.toml"
     path.write_text(tomli_w.dumps(config))
     return path
