@@ -1,0 +1,83 @@
+"""Signed commands: a real executor and simulator refuse what an impostor brain sends."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+
+from fx_protocol import signing
+from fx_protocol.brain_wire import CommandAck, CommandReject, ExecutionResult
+from tests.security.conftest import RogueSetup
+from tests.security.rogue_brain import signal
+
+
+async def deals_of(setup: RogueSetup, command_id: str) -> list[dict[str, object]]:
+    deals = await asyncio.to_thread(setup.stack.deals)
+    return [d for d in deals if d.get("comment") == command_id]
+
+
+async def refused(setup: RogueSetup, command_id: str, reason: str) -> None:
+    reject = await setup.rogue.answer(command_id, CommandReject)
+    assert reject.reason.value == reason, reject
+    assert not [m for m in setup.rogue.answers(command_id) if isinstance(m, CommandAck)]
+    assert await deals_of(setup, command_id) == []
+
+
+async def test_unsigned_forged_and_tampered_signals_never_reach_the_terminal(
+    rogue_setup: RogueSetup,
+) -> None:
+    """BAD_SIGNATURE for unsigned, wrong-secret and altered signals; a genuine one trades."""
+    rogue, stack = rogue_setup.rogue, rogue_setup.stack
+    executor = stack.executor_id
+    await rogue.send(signal("sec-unsigned-1", 1))
+    await rogue.send(signing.sign(signal("sec-forged-1", 2), executor, "fxs_not-the-secret"))
+    genuine = signing.sign(signal("sec-tampered-1", 3, volume=0.01), executor, stack.signing_secret)
+    await rogue.send(msgspec.structs.replace(genuine, command=signal("x", 0, volume=0.5).command))
+    for command_id in ("sec-unsigned-1", "sec-forged-1", "sec-tampered-1"):
+        await refused(rogue_setup, command_id, "BAD_SIGNATURE")
+    # The control: the same path with the real secret reaches the terminal.
+    await rogue.send(signing.sign(signal("sec-genuine-1", 4), executor, stack.signing_secret))
+    result = await rogue.answer("sec-genuine-1", ExecutionResult)
+    assert result.result.status == "executed", result
+    assert len(await deals_of(rogue_setup, "sec-genuine-1")) == 1
+
+
+async def test_stale_signals_are_refused(rogue_setup: RogueSetup) -> None:
+    """STALE_COMMAND for a genuine signature on a timestamp outside the window, either way."""
+    rogue, stack = rogue_setup.rogue, rogue_setup.stack
+    now = datetime.now(UTC)
+    for seq, (command_id, when) in enumerate(
+        (("sec-old-1", now - timedelta(minutes=10)), ("sec-future-1", now + timedelta(minutes=10))),
+        start=1,
+    ):
+        stale = signal(command_id, seq, timestamp=when)
+        await rogue.send(signing.sign(stale, stack.executor_id, stack.signing_secret))
+    await refused(rogue_setup, "sec-old-1", "STALE_COMMAND")
+    await refused(rogue_setup, "sec-future-1", "STALE_COMMAND")
+
+
+async def test_replayed_id_is_refused_and_a_resend_is_deduplicated(
+    rogue_setup: RogueSetup,
+) -> None:
+    """A known id with other content gets ERROR REPLAYED; the same content is a resend."""
+    rogue, stack = rogue_setup.rogue, rogue_setup.stack
+    executor, secret = stack.executor_id, stack.signing_secret
+    await rogue.send(signing.sign(signal("sec-replay-1", 1), executor, secret))
+    first = await rogue.answer("sec-replay-1", ExecutionResult)
+    assert first.result.status == "executed"
+    ack = await rogue.answer("sec-replay-1", CommandAck)
+    # An ordinary resend (new timestamp and seq, possibleDuplicate): the answer again.
+    resend = signal("sec-replay-1", 2, possible_duplicate=True)
+    await rogue.send(signing.sign(resend, executor, secret))
+    await rogue.wait(
+        lambda: sum(isinstance(m, CommandAck) for m in rogue.answers("sec-replay-1")) >= 2
+    )
+    assert {m.seq for m in rogue.answers("sec-replay-1") if isinstance(m, CommandAck)} == {ack.seq}
+    # The same id with other content, even signed: refused, never executed.
+    other = signal("sec-replay-1", 3, volume=0.02, possible_duplicate=True)
+    await rogue.send(signing.sign(other, executor, secret))
+    await rogue.wait(lambda: any(e.reason.value == "REPLAYED" for e in rogue.errors()))
+    assert len(await deals_of(rogue_setup, "sec-replay-1")) == 1
+    assert not [m for m in rogue.answers("sec-replay-1") if isinstance(m, CommandReject)]
