@@ -401,6 +401,18 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        if self._db.in_transaction:
+            # Inside a batch (apply_reliable_many): a savepoint, the batch commits once.
+            self._db.execute("SAVEPOINT nested")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK TO nested")
+                self._db.execute("RELEASE nested")
+                raise
+            else:
+                self._db.execute("RELEASE nested")
+            return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -1020,6 +1032,20 @@ class Store:
         return StatusChange(self._command_row(fresh), current)
 
     # ------------------------------------------------------------ executor messages
+
+    def apply_reliable_many(
+        self,
+        executor_id: str,
+        messages: Sequence[CommandAck | CommandReject | ExecutionResult | Fill],
+        now_ms: int,
+    ) -> list[Applied]:
+        """Several seq-carrying messages in one transaction: one fsync for the lot.
+
+        All or nothing: if one fails, none is stored (and none is ACKed), so the
+        executor sends them all again on its next session.
+        """
+        with self._tx():
+            return [self.apply_reliable(executor_id, m, now_ms) for m in messages]
 
     def apply_reliable(
         self,
