@@ -271,6 +271,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "url": f"ws://127.0.0.1:{brain_port}/ws/executor",
             "executor_id": "bench",
             "api_key_env": "FX_BENCH_KEY",
+            # This script's fake brain signs nothing (docs/security.md); loopback only.
+            "require_signed_commands": False,
             "tick_forward_hz": 10.0,
         },
         "terminal": {"command_endpoint": command_ep, "events_endpoint": events_ep},
