@@ -1,11 +1,14 @@
-"""The tray app: one Qt application whose event loop is the runtime's asyncio loop (qasync).
+"""The tray app: a Qt front end over the executor runtime.
 
 ``main(settings, config_path)`` is what ``fx-executor`` (without
-``--headless``) calls. :class:`ExecutorApp` owns the runtime, the observer,
-the window, the tray and the dialogs, and turns the operator's clicks into
-runtime calls. The order flow never waits on it: the runtime calls the
-observer after each step, dialogs open with ``open()`` (no nested loop),
-and rendering happens on timers.
+``--headless``) calls. :class:`ExecutorApp` owns the runtime (on a loop and
+thread of its own, :mod:`executor_app.gui.runtime_host`), the observer, the
+window, the tray and the dialogs, and turns the operator's clicks into
+runtime calls. The Qt loop is an asyncio loop too (qasync) for the GUI's
+own little tasks (connection test, terminal latency probe). The order flow
+never waits on the GUI: the runtime calls the observer after each step,
+dialogs open with ``open()`` (no nested loop), and rendering happens on
+timers.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from executor_app.gui.preferences import (
     load_preferences,
     preferences_file,
 )
+from executor_app.gui.runtime_host import RuntimeHost
 from executor_app.gui.settings_dialog import ConnectionState, SettingsDialog
 from executor_app.gui.single_instance import InstanceServer, ask_running_instance, server_name
 from executor_app.gui.tray import Tray
@@ -110,6 +114,7 @@ class ExecutorApp:
         self._key = key
         self._configure_logging = configure_logging
         self.runtime: Runtime | None = None
+        self.host: RuntimeHost | None = None
         self.observer: RuntimeObserver | None = None
         self.window: MainWindow | None = None
         self.tray: Tray | None = None
@@ -154,8 +159,10 @@ class ExecutorApp:
     async def start(self, key: str) -> None:
         runtime = Runtime(self.settings, key, app_version=_version())
         self.runtime = runtime
-        await runtime.start()
-        observer = RuntimeObserver(runtime)
+        host = RuntimeHost(runtime)
+        self.host = host
+        await host.start()
+        observer = RuntimeObserver(host)
         window = MainWindow(observer, self.log_buffer)
         tray = Tray(window)
         tray.preferences = self.preferences
@@ -200,8 +207,8 @@ class ExecutorApp:
                 box.close()
         if self.tray is not None:
             self.tray.hide()
-        if self.runtime is not None:
-            await self.runtime.stop()
+        if self.host is not None:
+            await self.host.stop()
         self.log_buffer.remove()
         if self.window is not None:
             self.window.allow_close = True
@@ -246,8 +253,8 @@ class ExecutorApp:
 
     def emergency_stop(self, flatten: bool) -> None:
         """Local and immediate: HALTED before this returns, brain reachable or not."""
-        assert self.runtime is not None
-        self.runtime.emergency_stop(flatten)
+        assert self.host is not None
+        self.host.emergency_stop(flatten)
         if self.observer is not None:
             self.observer.flush()
 
@@ -288,17 +295,16 @@ class ExecutorApp:
 
     def _resume_answered(self, yes: bool) -> None:
         self.resume_box = None
-        if yes and self.runtime is not None:
-            self.runtime.resume()
+        if yes and self.host is not None:
+            self.host.resume()
 
     def open_settings(self) -> None:
         if self.settings_dialog is not None:
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return
-        assert self.runtime is not None
-        runtime = self.runtime
-        dialog = self._settings_dialog(self.settings, apply_limits=runtime.reload_limits)
+        assert self.host is not None
+        dialog = self._settings_dialog(self.settings, apply_limits=self.host.reload_limits)
         dialog.saved.connect(self._settings_saved)
         dialog.finished.connect(self._settings_closed)
         self._guard(dialog)
@@ -306,12 +312,12 @@ class ExecutorApp:
         dialog.open()
 
     def _settings_dialog(self, settings: Settings, apply_limits: object) -> SettingsDialog:
-        runtime = self.runtime
+        host = self.host
 
         def connection_state() -> ConnectionState:
-            if runtime is None:
+            if host is None:
                 return ConnectionState(connected_as=None, latency_ms=None)
-            snap = runtime.snapshot()
+            snap = host.snapshot()
             live = snap.brain is LinkState.CONNECTED
             return ConnectionState(
                 connected_as=snap.executor_id if live else None, latency_ms=snap.brain_latency_ms
@@ -429,8 +435,8 @@ class ExecutorApp:
             )
 
     def reload_limits(self, limits: Limits) -> None:
-        assert self.runtime is not None
-        self.runtime.reload_limits(limits)
+        assert self.host is not None
+        self.host.reload_limits(limits)
 
 
 def _settle(future: asyncio.Future[int], result: int) -> None:

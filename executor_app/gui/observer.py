@@ -1,19 +1,22 @@
 """The Qt-side adapter: runtime events in, coalesced Qt signals out.
 
-``Runtime.subscribe`` calls :meth:`RuntimeObserver.on_event` on the asyncio
-loop, which under qasync is the Qt thread, after the order flow has moved
-on. The callback only stores the event (O(1), no widget work), so a burst
-of thousands of ticks per second costs the order path nothing and costs Qt
-nothing either: a QTimer (:data:`FLUSH_HZ`) hands the latest values to the
-widgets. Trading-state and connection changes are rare and urgent, so they
-are flushed on the next turn of the loop instead of waiting for the timer.
+``Runtime.subscribe`` calls :meth:`RuntimeObserver.on_event` on the
+runtime's own thread (:mod:`executor_app.gui.runtime_host`), after the order
+flow has moved on. The callback only stores the event under a lock (O(1), no
+widget work), so a burst of thousands of ticks per second costs the order
+path next to nothing and costs Qt nothing either: a QTimer on the GUI thread
+(:data:`FLUSH_HZ`) hands the latest values to the widgets. Trading-state and
+connection changes are rare and urgent: they wake the GUI thread at once
+(a queued signal) instead of waiting for the timer.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+import msgspec
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from executor_app.core.events import (
     AccountChanged,
@@ -53,6 +56,8 @@ class RuntimeObserver(QObject):
     #: one event per notable thing, for notifications: TradingStateChanged,
     #: BrainConnectionChanged, TerminalConnectionChanged
     notable = Signal(object)
+    #: emitted on the runtime's thread, delivered (queued) on the GUI thread
+    _wake = Signal()
 
     def __init__(self, runtime: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +78,8 @@ class RuntimeObserver(QObject):
         self._poll.setInterval(STATUS_POLL_MS)
         self._poll.timeout.connect(self._poll_latency)
         self._unsubscribe: Any = None
+        self._lock = threading.Lock()
+        self._wake.connect(self.flush, Qt.ConnectionType.QueuedConnection)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -117,6 +124,10 @@ class RuntimeObserver(QObject):
 
     def on_event(self, event: ExecutorEvent) -> None:
         """The subscriber: store, never render (called by the runtime, see module doc)."""
+        with self._lock:
+            self._store(event)
+
+    def _store(self, event: ExecutorEvent) -> None:
         self.events_seen += 1
         if isinstance(event, TickReceived):
             self._ticks[event.symbol] = event
@@ -153,40 +164,44 @@ class RuntimeObserver(QObject):
             self.notable.emit(event)
         if not self._urgent_pending:
             self._urgent_pending = True
-            QTimer.singleShot(0, self.flush)
+            self._wake.emit()
 
     def set_terminal_latency(self, latency_ms: float | None) -> None:
         """The EA's PING round trip, measured by the GUI on a socket of its own."""
-        if latency_ms != self.status.terminal_latency_ms:
-            self.status.terminal_latency_ms = latency_ms
-            self._status_dirty = True
+        with self._lock:
+            if latency_ms != self.status.terminal_latency_ms:
+                self.status.terminal_latency_ms = latency_ms
+                self._status_dirty = True
 
     def _poll_latency(self) -> None:
         latency = self._runtime.snapshot().brain_latency_ms
-        if latency != self.status.brain_latency_ms:
-            self.status.brain_latency_ms = latency
-            self._status_dirty = True
+        with self._lock:
+            if latency != self.status.brain_latency_ms:
+                self.status.brain_latency_ms = latency
+                self._status_dirty = True
 
     # ---------------------------------------------------------------- Qt side
 
     def flush(self) -> None:
-        """Hand everything that changed since the last flush to the widgets."""
-        self._urgent_pending = False
-        if self._status_dirty:
+        """Hand everything that changed since the last flush to the widgets (GUI thread)."""
+        with self._lock:
+            self._urgent_pending = False
+            status = msgspec.structs.replace(self.status) if self._status_dirty else None
             self._status_dirty = False
-            self.status_changed.emit(self.status)
-        if self._commands:
             batch, self._commands = self._commands, []
-            self.commands.emit(batch)
-        if self._positions is not None:
             positions, self._positions = self._positions, None
-            self.positions.emit(positions)
-        if self._account is not None:
             account, self._account = self._account, None
-            self.account.emit(account.account)
-        if self._limits is not None:
             limits, self._limits = self._limits, None
-            self.limits.emit(limits.limits)
-        if self._ticks:
             ticks, self._ticks = self._ticks, {}
+        if status is not None:
+            self.status_changed.emit(status)
+        if batch:
+            self.commands.emit(batch)
+        if positions is not None:
+            self.positions.emit(positions)
+        if account is not None:
+            self.account.emit(account.account)
+        if limits is not None:
+            self.limits.emit(limits.limits)
+        if ticks:
             self.ticks.emit(ticks)

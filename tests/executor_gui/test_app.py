@@ -169,3 +169,27 @@ def test_tray_state_precedence() -> None:
     status.trading_state = TradingState.HALTED
     assert status.tray_state() is TrayState.HALTED
     assert "Trading: HALTED" in status.tooltip()
+
+
+def test_commands_execute_while_the_gui_thread_is_blocked(
+    qapp: QApplication, qtbot: QtBot, stack: Stack, tmp_path: Path
+) -> None:
+    """The runtime has its own loop: a command completes while the Qt thread sleeps."""
+    import threading
+
+    app = make_app(stack, tmp_path)
+
+    async def scenario(app: ExecutorApp) -> None:
+        buy = {"action": "OPEN_POSITION", "symbol": "EURUSD", "type": "BUY", "volume": 0.01}
+        views: list[dict[str, object]] = []
+
+        def round_trip() -> None:
+            views.append(stack.wait_command(stack.submit(buy)["commandId"]))
+
+        worker = threading.Thread(target=round_trip)
+        worker.start()
+        worker.join(30)  # blocks the GUI thread (and its event loop) the whole time
+        assert not worker.is_alive()
+        assert views[0]["status"] == "executed"
+
+    run_app(qapp, app, scenario)

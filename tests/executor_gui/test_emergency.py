@@ -68,6 +68,7 @@ def test_shortcut_and_tray_menu_stop_without_the_brain(
         assert app.window is not None
         assert app.runtime is not None
         assert app.tray is not None
+        assert app.host is not None
         stack.programs["brain"].stop()
         try:
             await until(lambda: app.observer.status.brain.value != "connected", what="brain down")
@@ -75,7 +76,7 @@ def test_shortcut_and_tray_menu_stop_without_the_brain(
             assert [t for t, _ in app.tray.messages] == ["Brain disconnected"]
             qtbot.keyClick(app.window, Qt.Key.Key_F12)
             assert app.runtime.trading.state is TradingState.HALTED
-            app.runtime.resume()
+            app.host.resume()
             app.open_settings()  # the shortcut also works from an open dialog
             assert app.settings_dialog is not None
             qtbot.keyClick(
@@ -85,7 +86,7 @@ def test_shortcut_and_tray_menu_stop_without_the_brain(
             )
             assert app.runtime.trading.state is TradingState.HALTED
             app.settings_dialog.reject()
-            app.runtime.resume()
+            app.host.resume()
             assert app.runtime.trading.state is TradingState.ACTIVE
             app.tray.stop_action.trigger()
             assert app.runtime.trading.state is TradingState.HALTED
