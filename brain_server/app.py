@@ -109,7 +109,10 @@ def _on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Ap
     message = exc.detail or "error"
     if status == 413:
         message = "request body too large"
-    return _error(request, status, message, _REASON_BY_STATUS.get(status, "ERROR"), None)
+    response = _error(request, status, message, _REASON_BY_STATUS.get(status, "ERROR"), None)
+    if exc.headers:  # e.g. Retry-After of a 429 (docs/security.md § Rate limits)
+        response.headers.update(exc.headers)
+    return response
 
 
 def _on_internal(request: Request[Any, Any, Any], exc: Exception) -> Response[ApiError]:
