@@ -142,6 +142,13 @@ class TerminalSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
             "commands are then rejected TERMINAL_UNAVAILABLE."
         ),
     ] = 5.0
+    allow_remote: Annotated[
+        bool,
+        _help(
+            "Allow terminal endpoints on another machine (unauthenticated, unencrypted "
+            "ZeroMQ; logged as a warning)."
+        ),
+    ] = False
 
 
 class StorageSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -283,7 +290,7 @@ def _check(settings: Settings) -> None:
     url = settings.brain.url
     if not url.startswith(("ws://", "wss://")):
         raise ConfigError(f"brain.url must start with ws:// or wss://, got {url!r}")
-    from executor_app.tls import TlsError, check_brain_url
+    from executor_app.tls import TlsError, check_brain_url, is_loopback
 
     try:
         check_brain_url(settings.brain)
@@ -293,6 +300,17 @@ def _check(settings: Settings) -> None:
         endpoint = getattr(settings.terminal, key)
         if "://" not in endpoint:
             raise ConfigError(f"terminal.{key} must look like tcp://HOST:PORT, got {endpoint!r}")
+        host = endpoint.split("://", 1)[1].rsplit(":", 1)[0]
+        if (
+            endpoint.startswith("tcp://")
+            and not is_loopback(host)
+            and not settings.terminal.allow_remote
+        ):
+            # docs/security.md § Terminal endpoints: the EA's sockets have no authentication.
+            raise ConfigError(
+                f"terminal.{key} {endpoint!r} is not loopback: set terminal.allow_remote = true "
+                "if the terminal really runs on another machine"
+            )
 
 
 def api_key(settings: Settings, headless: bool, environ: Mapping[str, str] | None = None) -> str:

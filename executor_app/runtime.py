@@ -195,6 +195,11 @@ class Runtime:
             tls=brain,
         )
         terminal = self.settings.terminal
+        if terminal.allow_remote:
+            logger.warning(
+                "terminal.allow_remote: the EA's endpoints may be on another machine; its "
+                "ZeroMQ sockets have no authentication or encryption (docs/security.md)"
+            )
         self.bridge = TerminalBridge(
             terminal.command_endpoint,
             terminal.events_endpoint,
