@@ -9,8 +9,10 @@ only the limits are opened wide so a long run is not refused (no position,
 rate or loss limit; netting account, BUY and SELL alternate). The simulated
 terminal publishes no ticks here (``bench_ticks.py`` measures that load).
 
-This script plays the strategy: one keep-alive HTTP client (httpx, as
-``fx_client`` uses) posting ``POST /api/v1/commands`` and one
+This script plays the strategy: keep-alive HTTP/1.1 connections posting
+``POST /api/v1/commands`` (a minimal client, ``RawHttp``: httpx, which
+``fx_client`` uses, would take milliseconds of CPU per request from the same
+two cores as the programs measured) and one
 ``/ws/events?executorId=`` stream; a command's latency runs from just before
 the POST until its ``COMMAND_STATUS executed`` event is read. Figures:
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import socket
 import subprocess
 import sys
 import time
@@ -64,6 +67,62 @@ def open_stack(tick_rate: float = 0) -> Stack:
     return stack
 
 
+class RawHttp:
+    """A minimal HTTP/1.1 keep-alive client for the submits: the load generator's own CPU.
+
+    httpx (what ``fx_client`` uses) costs the bench a few ms of CPU per request,
+    taken from the same two cores as the programs measured; this writes the
+    request bytes and reads status, Content-Length and body, nothing else.
+    """
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port = host, port
+        self._auth = f"Authorization: Bearer {token}\r\n".encode()
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        """One request; a kept-alive connection the server closed meanwhile is replaced.
+
+        Resending is safe: every submit carries an idempotency key.
+        """
+        reused = bool(self._idle)
+        try:
+            return await self._post(path, body)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            if not reused:
+                raise
+            return await self._post(path, body)
+
+    async def _post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        if self._idle:
+            reader, writer = self._idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection(self.host, self.port)
+            writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        writer.write(
+            b"POST %s HTTP/1.1\r\nHost: %s\r\n%sContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s"
+            % (path.encode(), self.host.encode(), self._auth, len(body), body)
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+            elif name.strip().lower() == b"transfer-encoding":
+                raise RuntimeError("chunked response: not handled by RawHttp")
+        payload = await reader.readexactly(length)
+        self._idle.append((reader, writer))
+        return status, payload
+
+    async def close(self) -> None:
+        for _, writer in self._idle:
+            writer.close()
+        self._idle = []
+
+
 class Strategy:
     """The REST client and the events stream of one executor, matching events to commands."""
 
@@ -75,6 +134,8 @@ class Strategy:
             timeout=30,
             limits=httpx.Limits(max_connections=128, max_keepalive_connections=128),
         )
+        host, port = stack.brain_http.removeprefix("http://").rsplit(":", 1)
+        self.raw = RawHttp(host, int(port), stack.token)
         self.waiting: dict[str, asyncio.Future[tuple[float, str]]] = {}
         self.early: dict[str, tuple[float, str]] = {}
         self.statuses: dict[str, int] = {}
@@ -84,6 +145,9 @@ class Strategy:
         self._reader: asyncio.Task[None] | None = None
         self._n = 0
         self.recent: list[str] = []
+        #: per command: POST → 202, and 202 → its final event (the last runs' split)
+        self.post_spans: list[float] = []
+        self.event_spans: list[float] = []
 
     async def __aenter__(self) -> Strategy:
         url = self.stack.brain_http.replace("http", "ws") + (
@@ -104,6 +168,7 @@ class Strategy:
             self._reader.cancel()
         await self._events.close()
         await self.http.aclose()
+        await self.raw.close()
 
     async def _read(self) -> None:
         async for frame in self._events:
@@ -138,12 +203,13 @@ class Strategy:
 
     async def one(self) -> float:
         """Submit one command; seconds until its final event (raises unless executed)."""
-        body = self.body()
+        body = json.dumps(self.body()).encode()
         start = time.perf_counter()
-        response = await self.http.post("/api/v1/commands", json=body)
-        if response.status_code != 202:
-            raise RuntimeError(f"submit refused: {response.status_code} {response.text[:200]}")
-        command_id = response.json()["commandId"]
+        status_code, payload = await self.raw.post("/api/v1/commands", body)
+        if status_code != 202:
+            raise RuntimeError(f"submit refused: {status_code} {payload[:200]!r}")
+        accepted = time.perf_counter()
+        command_id = json.loads(payload)["commandId"]
         self.recent.append(command_id)
         early = self.early.pop(command_id, None)
         if early is None:
@@ -151,11 +217,19 @@ class Strategy:
             self.waiting[command_id] = future
             early = await asyncio.wait_for(future, 30)
         at, status = early
+        self.post_spans.append(accepted - start)
+        self.event_spans.append(at - accepted)
         self.statuses[status] = self.statuses.get(status, 0) + 1
         if status != "executed":
             view = (await self.http.get(f"/api/v1/commands/{command_id}")).json()
             raise RuntimeError(f"command {status}: {view}")
         return at - start
+
+    def split(self) -> dict[str, Any]:
+        """POST → 202 and 202 → final event since the last call (where the client waited)."""
+        out = {"post_to_202": stats(self.post_spans), "202_to_event": stats(self.event_spans)}
+        self.post_spans, self.event_spans = [], []
+        return out
 
     async def sequential(self, n: int, warmup: int = 20) -> list[float]:
         for _ in range(warmup):
@@ -342,12 +416,16 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     try:
         async with Strategy(stack) as strategy:
             report["sequential"] = stats(await strategy.sequential(args.commands), cdf=True)
+            report["sequential"]["split"] = strategy.split()
             samples, rate = await strategy.in_flight(args.commands * 2, 32)
             report["in_flight_32"] = {**stats(samples, cdf=True), "commands_per_s": round(rate, 1)}
+            report["in_flight_32"]["split"] = strategy.split()
             watch = CpuWatch(stack)
             profilers = start_profiles(stack, args.profile, args.sustain)
             done, elapsed, samples = await strategy.sustained(args.sustain, 64)
+            split = strategy.split()
             report["sustained"] = {
+                "split": split,
                 "outstanding": 64,
                 "seconds": round(elapsed, 2),
                 "executed": done,
