@@ -802,6 +802,17 @@ def _analysis(lines: list[str], r: dict[str, Any], targets: list[dict[str, Any]]
             f"event p50 {fmt(after)} ms: {where}.",
             "",
         ]
+    trades = dig(r, "mt5sim", "commands", "trade_sequential_per_s")
+    lines += [
+        "**One executor is one terminal.** The executor sends a command to the terminal "
+        "only after the previous one is answered (the EA's `OrderSend` is synchronous, and "
+        "order of execution is kept), so one executor's commands/s cannot exceed the "
+        "terminal's sequential trade rate: the simulator alone does "
+        f"{fmt(trades)} TRADE requests/s one after another (`bench_mt5sim.py`, this run), "
+        "a real MT5 terminal talking to a broker far fewer. The sustained figure is one "
+        "executor; 3,000 commands/s end to end is a fleet figure, not one terminal's.",
+        "",
+    ]
     lines += [
         "Two more limits to know: as shipped, one API token may make "
         "`rest_rate_per_second` = 1,000 REST requests/s (burst 2,000; HTTP 429 beyond), so "
