@@ -11,6 +11,10 @@ sent (COMMAND_ACK + EXECUTION_RESULT at once) so command latency can be timed
 (REST submit → ``executed`` on the events stream) with none of the real
 executor's cost in it.
 
+``brain_throughput``: after the fleet leaves, commands/s through the brain
+alone (``SINKS`` fake executors that execute at once, 64 submits in flight,
+REST → ``executed`` event), with its CPU per command.
+
 Figures: brain CPU (% of one core) over ``--window`` seconds idle, then with
 the fleet; RSS before and after, per session; the command latency to the one
 executing executor alone and with the fleet connected. Floor, same run: a bare
@@ -39,6 +43,8 @@ from bench_brain import BenchExecutor
 from floors import RESULTS, Child, machine, stats
 
 HEARTBEAT_MS = 1000
+#: fake executors that execute at once, for the brain's own commands/s
+SINKS = 8
 CLIENT_PROCESSES = 2
 FRAME = json.dumps({"type": "HEARTBEAT", "id": 1, "sentAt": "2026-01-01T00:00:00Z"})
 
@@ -165,6 +171,94 @@ async def command_latency(base: str, token: str, executor_id: str, n: int) -> li
     return samples
 
 
+async def brain_throughput(
+    base: str, token: str, sinks: list[tuple[str, str]], seconds: float, brain_cpu: psutil.Process
+) -> dict[str, Any]:
+    """Commands/s through the brain alone: fake executors that execute at once, 64 in flight.
+
+    Submit (RawHttp) → delivery → COMMAND_ACK + EXECUTION_RESULT → ``executed`` on
+    the events stream, spread over ``SINKS`` executors: the brain's own capacity
+    with durability on, no terminal and no real executor in the way.
+    """
+    from bench_e2e import RawHttp
+    from websockets.asyncio.client import connect
+
+    from fx_protocol.strategy_events import CommandStatusEvent, decode_event
+
+    url = base.replace("http", "ws")
+    executing = [BenchExecutor(url + "/ws/executor", *sink, execute=True) for sink in sinks]
+    for ex in executing:
+        await ex.connect()
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    raw = RawHttp(host, int(port), token)
+    waiting: dict[str, asyncio.Future[float]] = {}
+    early: dict[str, float] = {}
+    auth = {"Authorization": f"Bearer {token}"}
+    samples: list[float] = []
+    done = 0
+    async with connect(url + "/ws/events", additional_headers=auth, max_queue=None) as events:
+        await events.recv()  # READY
+
+        async def read() -> None:
+            async for frame in events:
+                event = decode_event(frame)
+                if isinstance(event, CommandStatusEvent) and event.status == "executed":
+                    future = waiting.pop(event.command_id, None)
+                    if future is None:
+                        early[event.command_id] = time.perf_counter()
+                    else:
+                        future.set_result(time.perf_counter())
+
+        reader = asyncio.create_task(read())
+        deadline = time.perf_counter() + seconds
+        counter = 0
+
+        async def worker() -> None:
+            nonlocal done, counter
+            while time.perf_counter() < deadline:
+                counter += 1
+                body = {
+                    "executorId": sinks[counter % len(sinks)][0],
+                    "command": {
+                        "action": "OPEN_POSITION",
+                        "symbol": "EURUSD",
+                        "type": "BUY",
+                        "volume": 0.1,
+                    },
+                    "idempotencyKey": f"sink-{counter}-{time.time_ns()}",
+                }
+                start = time.perf_counter()
+                status, payload = await raw.post("/api/v1/commands", json.dumps(body).encode())
+                if status != 202:
+                    raise RuntimeError(f"submit refused: {status} {payload[:200]!r}")
+                command_id = json.loads(payload)["commandId"]
+                at = early.pop(command_id, None)
+                if at is None:
+                    future = asyncio.get_running_loop().create_future()
+                    waiting[command_id] = future
+                    at = await asyncio.wait_for(future, 30)
+                samples.append(at - start)
+                done += 1
+
+        c0, t0 = cpu_s(brain_cpu), time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(64)))
+        elapsed = time.perf_counter() - t0
+        cpu = (cpu_s(brain_cpu) - c0) / elapsed * 100
+        reader.cancel()
+    await raw.close()
+    for ex in executing:
+        await ex.close()
+    return {
+        "executors": len(sinks),
+        "outstanding": 64,
+        "seconds": round(elapsed, 2),
+        "commands_per_s": round(done / elapsed, 1),
+        "brain_cpu_pct": round(cpu, 1),
+        "brain_cpu_ms_per_command": round(cpu / 100 / (done / elapsed) * 1000, 2) if done else None,
+        "latency": stats(samples),
+    }
+
+
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
     from brain_server.store import Store
 
@@ -172,7 +266,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     db = tmp / "brain.db"
     store = Store(db)
     now_ms = int(time.time() * 1000)
-    executors = [store.add_executor(f"fleet-{i}", now_ms) for i in range(args.executors)]
+    executors = [store.add_executor(f"fleet-{i}", now_ms) for i in range(args.executors + SINKS)]
     token = store.add_token("fleet", now_ms)
     store.close()
     env = {
@@ -192,7 +286,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     base = brain.ready_line.split()[-1]
     ws_url = base.replace("http", "ws") + "/ws/executor"
     me = sys.executable, __file__
-    measured, rest = executors[0], executors[1:]
+    measured, rest = executors[0], executors[1 : args.executors]
+    sinks = executors[args.executors :]
     # The executing one stays connected throughout: its reliable seq continues.
     ex = BenchExecutor(ws_url, *measured, execute=True)
     loop = asyncio.get_running_loop()
@@ -231,6 +326,9 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         }
         report["command_latency_alone"] = stats(alone)
         report["command_latency_with_fleet"] = stats(loaded)
+        report["brain_throughput"] = await brain_throughput(
+            base, token, sinks, args.window, brain_cpu=ps
+        )
     finally:
         await ex.close()
         brain.stop()
