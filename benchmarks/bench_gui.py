@@ -207,7 +207,7 @@ async def phase(
         mode = {
             "gui_in_tray": "tray",
             "gui_window": "window",
-            "runtime_thread_no_widgets": "runtime",
+            "hosted_no_widgets": "runtime",
         }
         argv = [sys.executable, __file__, "--child", str(config), "--stop-file", str(stop_file)]
         argv += ["--mode", mode[kind]]
@@ -305,9 +305,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         sim.wait_for("fx-mt5sim ready")
         started = time.monotonic()
         headless = await phase("headless", tmp, env, (command_ep, events_ep), args)
-        no_widgets = await phase(
-            "runtime_thread_no_widgets", tmp, env, (command_ep, events_ep), args
-        )
+        no_widgets = await phase("hosted_no_widgets", tmp, env, (command_ep, events_ep), args)
         in_tray = await phase("gui_in_tray", tmp, env, (command_ep, events_ep), args)
         gui = await phase("gui_window", tmp, env, (command_ep, events_ep), args)
         bare = await bare_loop_floor(tmp, env, min(20.0, time.monotonic() - started) / 2)
@@ -332,7 +330,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "commands": {
             "headless": headless,
-            "runtime_thread_no_widgets": no_widgets,
+            "hosted_no_widgets": no_widgets,
             "gui_window_and_settings_dialog_open": gui,
             "gui_window_hidden_in_tray": in_tray,
             "window_minus_headless_p50_ms": versus_headless(gui, "p50_ms"),
@@ -365,8 +363,9 @@ def main() -> None:
         "load_average_1m_at_end": round(os.getloadavg()[0], 2),
     }
     results["note"] = (
-        "lag = how late a 10 ms PreciseTimer fires; the GUI's Qt loop is the runtime's asyncio "
-        "loop. All loopback, one machine shared with other work (2 cores): p99 is noisy."
+        "lag = how late a 10 ms PreciseTimer fires on the GUI thread; the runtime runs on its "
+        "own asyncio loop and thread (RuntimeHost). All loopback, one machine shared with "
+        "other work (2 cores): p99 is noisy; compare p50s."
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
