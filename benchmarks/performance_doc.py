@@ -371,8 +371,8 @@ def render(suite: dict[str, Any], figures: Path, doc_dir: Path) -> tuple[str, li
     for row in targets:
         floor = f"{fmt(row['floor'])} ({row['floor_name']})" if row["floor"] is not None else "—"
         value = row["value"]
-        is_ratio = row["figure"] != value and row["unit"] not in ("MB", "% core", "ms")
-        if row["unit"] in ("MB", "% core", "ms") and row["floor"] is not None:
+        is_ratio = row["figure"] != value and row["unit"] not in ("MB", "% core", "ms", "cmd/s")
+        if row["unit"] in ("MB", "% core", "ms", "cmd/s") and row["floor"] is not None:
             value, is_ratio = ratio(row["figure"], row["floor"]), True
         verdict = row["verdict"]
         if row["miss_factor"]:
