@@ -384,16 +384,24 @@ def finish_profiles(profilers: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def top_frames(path: Path, n: int = 12) -> list[tuple[str, float]]:
-    """Where the threads were when sampled: share of samples per innermost frame.
+#: innermost frames of a thread that is waiting, not working
+IDLE_LEAVES = ("select (selectors.py", "poll (zmq/sugar/poll.py", "_worker (concurrent/")
+IDLE_CALLS = ("EpollSelector.select", "Poller.poll", "Condition.wait", "_worker (")
+OURS = ("brain_server/", "executor_app/", "fx_protocol/", "mt5_simulator/")
 
-    Idle stacks are included (``--idle``), so a thread waiting in ``select`` or
-    ``poll`` shows as such, and a COMMIT waiting for its fsync as the COMMIT line.
+
+def top_frames(path: Path, n: int = 12) -> dict[str, Any]:
+    """Where the busy threads were when sampled (py-spy raw, idle stacks included).
+
+    Samples whose innermost frame is a wait (select, ZeroMQ poll, an idle pool
+    worker) count as idle. Of the rest: the innermost frames, and the share of
+    each of our functions on the stack (inclusive).
     """
     if not path.exists():
-        return []
+        return {}
     leaves: dict[str, int] = {}
-    total = 0
+    ours: dict[str, int] = {}
+    total = busy = 0
     for line in path.read_text(encoding="utf-8").splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
@@ -401,13 +409,30 @@ def top_frames(path: Path, n: int = 12) -> list[tuple[str, float]]:
         total += int(count)
         frames = stack.split(";")
         leaf = frames[-1]
-        caller = frames[-2].split(" (")[0] if len(frames) > 1 else ""
+        if leaf.startswith(IDLE_CALLS) or any(x in leaf for x in IDLE_LEAVES):
+            continue
+        busy += int(count)
         name = leaf.split(" (")[0]
         where = leaf[leaf.find("(") + 1 : leaf.rfind(")")] if "(" in leaf else ""
-        key = f"{name} ({Path(where).name}) <- {caller}"
+        key = f"{name} ({Path(where).name})"
         leaves[key] = leaves.get(key, 0) + int(count)
-    ranked = sorted(leaves.items(), key=lambda kv: -kv[1])
-    return [(k, round(v / total * 100, 1)) for k, v in ranked[:n]] if total else []
+        seen = set()
+        for frame in frames:
+            if any(o in frame for o in OURS) and "/cli.py" not in frame:  # not entry points
+                fn = frame.split(" (")[0]
+                file = frame[frame.find("(") + 1 : frame.rfind(":")]
+                label = f"{fn} ({Path(file).name})"
+                if label not in seen:
+                    seen.add(label)
+                    ours[label] = ours.get(label, 0) + int(count)
+    if not total or not busy:
+        return {"busy_pct": 0.0}
+
+    def top(table: dict[str, int]) -> list[tuple[str, float]]:
+        ranked = sorted(table.items(), key=lambda kv: -kv[1])[:n]
+        return [(k, round(v / busy * 100, 1)) for k, v in ranked]
+
+    return {"busy_pct": round(busy / total * 100, 1), "leaves": top(leaves), "ours": top(ours)}
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
