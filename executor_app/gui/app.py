@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from functools import partial
 from pathlib import Path
@@ -82,6 +83,16 @@ def main(settings: Settings, config_path: Path | None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     controller = ExecutorApp(settings, path, server=server)
+
+    def stop_on_signal(*_: object) -> None:
+        # SIGTERM/SIGINT (service stop, Ctrl+C, a test harness): the same clean quit as the
+        # menu's. Python runs the handler at the next Python callback (10 Hz at least).
+        loop.call_soon_threadsafe(controller.quit, 0)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop_on_signal)
+    # Windows log-off / shut-down: the session manager asks the app to save; quit cleanly.
+    app.commitDataRequest.connect(lambda _manager: controller.quit(0))
     try:
         with loop:
             return int(loop.run_until_complete(controller.run()))

@@ -193,3 +193,19 @@ def test_commands_execute_while_the_gui_thread_is_blocked(
         assert views[0]["status"] == "executed"
 
     run_app(qapp, app, scenario)
+
+
+def test_fx_executor_gui_process_quits_cleanly_on_sigterm(stack: Stack) -> None:
+    """`fx-executor` (tray GUI, offscreen) comes online, and SIGTERM stops it with exit 0."""
+    from fx_demo.demo_keyring import BACKEND
+
+    stack.start_executor(
+        gui_env={"PYTHON_KEYRING_BACKEND": BACKEND, "QT_QPA_PLATFORM": "offscreen"}
+    )
+    program = stack.programs.pop("executor")
+    try:
+        assert program.running
+    finally:
+        code = program.stop()
+    assert code == 0, "\n".join(program.lines[-20:])
+    assert program.count("executor stopped") == 1  # Runtime.stop ran: journal flushed
