@@ -38,6 +38,16 @@ def _memory_keyring() -> Iterator[None]:
     MemoryKeyring.store.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_secret_in_stack_logs() -> Iterator[None]:
+    """No log of any Stack run (e2e, faults, demo) holds its secrets (docs/security.md)."""
+    from tests.security.log_scan import watch_stacks
+
+    with watch_stacks() as leaks:
+        yield
+    assert leaks == [], leaks
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if os.environ.get("CI") == "true" and report.skipped and report.when in ("setup", "call"):
         # Turn the skip into a failure: CI installs every tool the suite needs.

@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from fx_demo.stack import Stack
+from tests.security.log_scan import stack_leaks
 from tests.security.rogue_brain import RogueBrain
-
-
-def secrets_in_files(root: Path, secrets: list[str]) -> list[str]:
-    """``file: secret-prefix`` for every file under ``root`` that contains one of ``secrets``."""
-    found = []
-    wanted = [s.encode() for s in secrets if s]
-    for path in root.rglob("*"):
-        if not path.is_file() or path.suffix in (".sqlite3", ".db", ".json") or "-wal" in path.name:
-            continue
-        data = path.read_bytes()
-        for secret in wanted:
-            if secret in data:
-                found.append(f"{path}: {secret[:8].decode()}...")
-    return found
 
 
 def assert_no_secret_logged(stack: Stack) -> None:
     """No log of the stack (brain, simulator, executor files and consoles) holds a secret."""
-    leaked = secrets_in_files(stack.root, [stack.api_key, stack.signing_secret, stack.token])
+    leaked = stack_leaks(stack)
     assert leaked == [], leaked
 
 
@@ -38,16 +26,21 @@ class RogueSetup:
         self.rogue = rogue
 
 
-@pytest.fixture
-async def rogue_setup(tmp_path: Path) -> AsyncIterator[RogueSetup]:
-    """A real simulator and executor; the executor's brain is the impostor."""
+@asynccontextmanager
+async def rogue_stack(root: Path, give_secret: bool = True) -> AsyncIterator[RogueSetup]:
+    """A real simulator and executor whose brain is the impostor; ``give_secret=False``
+    starts the executor without its signing secret."""
     rogue = RogueBrain()
     await rogue.start()
-    stack = Stack(root=tmp_path / "stack", executor_settings={"brain": {"url": rogue.url}})
+    stack = Stack(root=root, executor_settings={"brain": {"url": rogue.url}})
     try:
         await asyncio.to_thread(stack.register)
+        secret = stack.signing_secret
+        if not give_secret:
+            stack.signing_secret = ""
         await asyncio.to_thread(stack.start_sim)
         await asyncio.to_thread(stack.start_executor, False)
+        stack.signing_secret = secret
         await asyncio.to_thread(
             stack.programs["executor"].wait_for, "reconciled with the terminal", 30
         )
@@ -57,3 +50,10 @@ async def rogue_setup(tmp_path: Path) -> AsyncIterator[RogueSetup]:
     finally:
         await asyncio.to_thread(stack.stop)
         await rogue.close()
+
+
+@pytest.fixture
+async def rogue_setup(tmp_path: Path) -> AsyncIterator[RogueSetup]:
+    """A real simulator and executor; the executor's brain is the impostor."""
+    async with rogue_stack(tmp_path / "stack") as setup:
+        yield setup

@@ -96,9 +96,8 @@ class RogueBrain:
             async for frame in connection:
                 message = decode_from_executor(frame)
                 self.received.append(message)
-                seq = getattr(message, "seq", None)
                 if isinstance(message, CommandAck | CommandReject | ExecutionResult):
-                    await connection.send(encode(Ack(seq=seq)).decode())
+                    await connection.send(encode(Ack(seq=message.seq)).decode())
                 self._note()
 
     def _note(self) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import msgspec
 
 from fx_protocol import signing
 from fx_protocol.brain_wire import CommandAck, CommandReject, ExecutionResult
-from tests.security.conftest import RogueSetup
+from tests.security.conftest import RogueSetup, rogue_stack
 from tests.security.rogue_brain import signal
 
 
@@ -81,3 +82,14 @@ async def test_replayed_id_is_refused_and_a_resend_is_deduplicated(
     await rogue.wait(lambda: any(e.reason.value == "REPLAYED" for e in rogue.errors()))
     assert len(await deals_of(rogue_setup, "sec-replay-1")) == 1
     assert not [m for m in rogue.answers("sec-replay-1") if isinstance(m, CommandReject)]
+
+
+async def test_executor_without_signing_secret_refuses_everything(tmp_path: Path) -> None:
+    """Fail closed: with require_signed_commands (default) and no secret, even a correctly
+    signed signal is refused BAD_SIGNATURE."""
+    async with rogue_stack(tmp_path / "stack", give_secret=False) as setup:
+        stack = setup.stack
+        stack.programs["executor"].wait_for("no command signing secret", 5)
+        good = signal("sec-nosecret-1", 1)
+        await setup.rogue.send(signing.sign(good, stack.executor_id, stack.signing_secret))
+        await refused(setup, "sec-nosecret-1", "BAD_SIGNATURE")
