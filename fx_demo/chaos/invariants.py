@@ -181,8 +181,14 @@ def _fills(fills: Sequence[dict[str, Any]], deals: Sequence[dict[str, Any]]) -> 
     return out
 
 
-def wall_time(sim_ms: int, clock: Sequence[ClockSegment]) -> int:
-    """The earliest wall time a simulator timestamp can stand for, given the clock jumps."""
+def wall_time(sim_ms: int, clock: Sequence[ClockSegment], not_before: int | None = None) -> int:
+    """The wall time a simulator timestamp stands for, given the clock jumps.
+
+    Several offsets can explain one timestamp (restarts reset the offset to 0). A deal
+    cannot precede its command's creation (``not_before``, the brain's ``created_ms``)
+    and offsets differ by at least a minute, so the earliest explanation not before the
+    command was created is the true one.
+    """
     if not clock:
         return sim_ms
     candidates = []
@@ -191,6 +197,9 @@ def wall_time(sim_ms: int, clock: Sequence[ClockSegment]) -> int:
         wall = sim_ms - seg.offset_ms
         if wall >= seg.wall_ms - 2000 and (end is None or wall <= end + 2000):
             candidates.append(wall)
+    if not_before is not None:
+        plausible = [w for w in candidates if w >= not_before - 1000]
+        candidates = plausible or candidates
     return min(candidates) if candidates else sim_ms
 
 
@@ -209,7 +218,7 @@ def _expiry(
             out.append(Violation("executed-after-expiry", f"expiry 1 ms, deals {mine}", cid))
             continue
         for d in mine:
-            late = wall_time(int(d["timeMsc"]), clock) - int(expires)
+            late = wall_time(int(d["timeMsc"]), clock, c.get("created_ms")) - int(expires)
             if late > EXPIRY_SLACK_MS:
                 out.append(
                     Violation(
@@ -235,7 +244,7 @@ def _halted(
         c = commands.get(str(d.get("comment")))
         if c is None or c["action"] != "OPEN_POSITION" or d.get("entry") != "IN":
             continue
-        at = wall_time(int(d["timeMsc"]), ev.clock)
+        at = wall_time(int(d["timeMsc"]), ev.clock, c.get("created_ms"))
         for start, end in ev.halt_windows:
             if start + HALT_SLACK_MS < at < end:
                 out.append(

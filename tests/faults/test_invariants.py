@@ -146,6 +146,22 @@ def test_clock_jump_is_undone_before_comparing() -> None:
     assert rules([c], [deal(2, "a", timeMsc=T + 3_600_000)], clock=clock) == set()
 
 
+def test_offset_reset_by_a_restart_is_not_mistaken_for_a_jump() -> None:
+    """After a restart resets the terminal clock, a deal is not read with an old offset."""
+    hour = 3_600_000
+    clock = [
+        ClockSegment(T - 10_000, 0),
+        ClockSegment(T - 9_000, 600_000),
+        ClockSegment(T - 8_000, 0),
+    ]
+    # Stamped T + 600 s by a reset clock: with the old offset it would fall at T.
+    c = command("a", created_ms=T + 600_000 - 50)
+    window = [(T - 1000, T + 1000)]
+    d = deal(2, "a", timeMsc=T + 600_000)
+    assert rules([c], [d], clock=clock, halt_windows=window) == set()
+    assert wall_time(T + hour, clock, not_before=T + hour - 10) == T + hour
+
+
 def test_execution_while_halted_is_caught() -> None:
     """An open submitted inside a HALTED window executed; a deal inside the window."""
     plans = [planned("a", halted=True)]
