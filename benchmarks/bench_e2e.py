@@ -87,14 +87,14 @@ class RawHttp:
         """
         reused = bool(self._idle)
         try:
-            return await self._post(path, body)
+            return await self._post(path, body, fresh=False)
         except (asyncio.IncompleteReadError, ConnectionError):
             if not reused:
                 raise
-            return await self._post(path, body)
+            return await self._post(path, body, fresh=True)
 
-    async def _post(self, path: str, body: bytes) -> tuple[int, bytes]:
-        if self._idle:
+    async def _post(self, path: str, body: bytes, fresh: bool) -> tuple[int, bytes]:
+        if self._idle and not fresh:
             reader, writer = self._idle.pop()
         else:
             reader, writer = await asyncio.open_connection(self.host, self.port)
@@ -206,7 +206,7 @@ class Strategy:
         body = json.dumps(self.body()).encode()
         start = time.perf_counter()
         status_code, payload = await self.raw.post("/api/v1/commands", body)
-        if status_code != 202:
+        if status_code not in (200, 202):  # 200: the same idempotency key seen again
             raise RuntimeError(f"submit refused: {status_code} {payload[:200]!r}")
         accepted = time.perf_counter()
         command_id = json.loads(payload)["commandId"]
