@@ -48,6 +48,16 @@ def markdown(report: dict[str, Any]) -> str:
         f"({sum(h['commands'] for h in report['halt_windows'])} risk commands inside).",
         "",
     ]
+    if report.get("rechecked"):
+        again = report["rechecked"]
+        lines += [
+            "## Rechecked",
+            "",
+            f"Invariants re-run on the kept data (`soak.py --recheck`): {again['why']}. "
+            f"At run time the checker reported {again['violations_at_run_time']} "
+            f"({', '.join(again['rules_at_run_time'])}).",
+            "",
+        ]
     if report["harness_errors"]:
         lines += ["## Harness errors", "", *[f"- {e}" for e in report["harness_errors"][:50]], ""]
     if report["violations"]:
