@@ -790,7 +790,11 @@ class Runtime:
                 continue
             now = self._clock()
             for symbol, quote in self.terminal.take_changed_quotes().items():
-                spread = round((quote.ask - quote.bid) / quote.point) if quote.point else 0
+                if not quote.point:
+                    # No symbol spec: not one we subscribed to (a terminal publishes its
+                    # chart symbol, or all, until SUBSCRIBE), so no spread to report.
+                    continue
+                spread = round((quote.ask - quote.bid) / quote.point)
                 if self.link is not None:
                     data = MarketData(
                         symbol=symbol, bid=quote.bid, ask=quote.ask, spread=max(spread, 0)
