@@ -304,8 +304,9 @@ class Runtime:
             orders=self.terminal.orders_view(),
             recent_commands=list(self._recent),
             ticks={
-                s: TickReceived(time=now, symbol=s, bid=q.bid, ask=q.ask)
+                s: TickReceived(time=now, symbol=s, bid=q.bid, ask=q.ask, spread=q.spread_points)
                 for s, q in self.terminal.quotes.items()
+                if q.point
             },
             limits=self.limits,
         )
@@ -794,13 +795,15 @@ class Runtime:
                     # No symbol spec: not one we subscribed to (a terminal publishes its
                     # chart symbol, or all, until SUBSCRIBE), so no spread to report.
                     continue
-                spread = round((quote.ask - quote.bid) / quote.point)
+                spread = quote.spread_points
                 if self.link is not None:
-                    data = MarketData(
-                        symbol=symbol, bid=quote.bid, ask=quote.ask, spread=max(spread, 0)
-                    )
+                    data = MarketData(symbol=symbol, bid=quote.bid, ask=quote.ask, spread=spread)
                     self.link.send_snapshot(MarketUpdate(timestamp=now, data=data))
-                self._emit(TickReceived(time=now, symbol=symbol, bid=quote.bid, ask=quote.ask))
+                self._emit(
+                    TickReceived(
+                        time=now, symbol=symbol, bid=quote.bid, ask=quote.ask, spread=spread
+                    )
+                )
 
     async def _clock_tick(self) -> None:
         while True:

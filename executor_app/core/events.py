@@ -91,6 +91,8 @@ class TickReceived(_Event, frozen=True, kw_only=True):
     symbol: str
     bid: float
     ask: float
+    #: in points, as the brain and the max_spread_points limit count it
+    spread: int = 0
 
 
 class LimitsChanged(_Event, frozen=True, kw_only=True):

@@ -42,6 +42,11 @@ class Quote(msgspec.Struct, frozen=True, kw_only=True):
     ask: float
     point: float = 0.0
 
+    @property
+    def spread_points(self) -> int:
+        """The spread in points; 0 while the point size is unknown."""
+        return max(round((self.ask - self.bid) / self.point), 0) if self.point > 0 else 0
+
 
 class Holding(msgspec.Struct, frozen=True, kw_only=True):
     """One open position or pending order, as far as exposure is concerned."""
@@ -197,7 +202,7 @@ def _check_price(signal: TradeSignal, limits: Limits, ctx: SafetyContext) -> Ver
     if spread_applies:
         if quote.point <= 0:
             return _deny(ReasonCode.NO_PRICE, f"point size of {symbol} unknown", "$.command.symbol")
-        spread = round((quote.ask - quote.bid) / quote.point)
+        spread = quote.spread_points
         if spread > limits.max_spread_points:
             return _deny(
                 ReasonCode.SPREAD_TOO_WIDE,

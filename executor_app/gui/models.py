@@ -247,7 +247,7 @@ class PositionsModel(_Table):
 class TicksModel(_Table):
     """Latest bid/ask of each traded symbol."""
 
-    headers = ("Symbol", "Bid", "Ask", "Spread", "Time")
+    headers = ("Symbol", "Bid", "Ask", "Spread (pts)", "Time")
     numeric = frozenset({1, 2, 3})
 
     def __init__(self) -> None:
@@ -279,12 +279,11 @@ class TicksModel(_Table):
         t = self._ticks[self._symbols[index.row()]]
         if role == _DISPLAY:
             digits = max(_digits(t.bid), _digits(t.ask))
-            spread = t.ask - t.bid
             return (
                 t.symbol,
                 f"{t.bid:.{digits}f}",
                 f"{t.ask:.{digits}f}",
-                f"{spread:.{digits}f}",
+                str(t.spread),
                 _clock(t.time),
             )[index.column()]
         if role == _ALIGN and index.column() in self.numeric:
