@@ -158,6 +158,11 @@ def compute_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
         50.0,
         note=f"simulator actually delivered {fmt(dig(top, 'offered_ticks_per_s'))} ticks/s",
     )
+    offered = dig(top, "offered_ticks_per_s")
+    if offered is not None and offered < 18_000 and t.rows[-1]["verdict"] == "PASS":
+        # The simulator could not publish 20,000/s beside the others on this machine:
+        # a pass at a lower rate is not a pass at 20,000.
+        t.rows[-1]["verdict"] = f"NOT PROVEN (only {fmt(offered, digits=0)} ticks/s reached)"
     t.add(
         "Command p99 under 20,000 ticks/s ≤ 1.5× idle",
         dig(top, "command", "p99_ms"),
@@ -346,6 +351,7 @@ LAT_HEAD = "| measured | n | p50 ms | p90 ms | p99 ms | p50 ÷ floor | p99 ÷ fl
 
 def render(suite: dict[str, Any], figures: Path, doc_dir: Path) -> tuple[str, list[dict[str, Any]]]:
     r = {name: step.get("report") for name, step in suite["steps"].items()}
+    r["_suite"] = {k: v for k, v in suite.items() if k != "steps"}
     targets = compute_targets(r)
     pictures = plots(r, figures)
     lines: list[str] = []
@@ -787,6 +793,15 @@ def _analysis(lines: list[str], r: dict[str, Any], targets: list[dict[str, Any]]
     ]
     rate = dig(e2e, "sustained", "commands_per_s")
     cpu = dig(e2e, "sustained", "cpu_pct") or {}
+    load = dig(r, "_suite", "load_at_start", 0) or 0
+    cpus = dig(r, "_suite", "cpus") or 2
+    busy_note = (
+        "The processes also used less CPU than the wall time allows: on this shared machine "
+        f"(load average {fmt(load)} on {cpus} cores at the start) they wait in the run "
+        "queue, which psutil does not count. "
+        if load > cpus
+        else ""
+    )
     if rate:
         per = {k: round(v / 100 / rate * 1000, 2) for k, v in cpu.items()}
         total = round(sum(per.values()), 2)
@@ -797,9 +812,8 @@ def _analysis(lines: list[str], r: dict[str, Any], targets: list[dict[str, Any]]
             + f"; {total} ms in all, so two idle cores could not go past "
             f"~{fmt(2000 / total if total else None, digits=0)} commands/s with these programs, "
             f"one core per process ~{fmt(1000 / max(per.values()) if per else None, digits=0)}. "
-            "The processes also used far less CPU than the wall time allows: on this "
-            "shared machine (load average in the header, 2 cores) they wait in the run "
-            "queue, which psutil does not count. The brain's share is mostly HTTP "
+            + busy_note
+            + "The brain's share is mostly HTTP "
             "(uvicorn h11 + Litestar routing and validation) and the events stream; "
             "durability costs one fsync per batch (group commit of submits, and of an "
             "executor's ACK/RESULT/FILL messages). 3,000 commands/s end to end would need "
@@ -858,7 +872,8 @@ def _analysis(lines: list[str], r: dict[str, Any], targets: list[dict[str, Any]]
     ]
     lines += [
         "**Ticks and GUI.** Command p99 under ticks and the GUI lag with its window open are "
-        "p99 figures on a machine where other work takes most of the CPU; the executor's "
+        "p99 figures on a shared 2-core machine where the simulator, the executor, the brain "
+        "and the bench all compete for the same cores while ticks flow; the executor's "
         "CPU at the top rate and the simulator's delivered rate are in the tick table. "
         "GUI figures come from `bench_gui.py` (the GUI engineer's), reported as measured.",
         "",
