@@ -374,6 +374,9 @@ def serve(settings: Settings) -> None:
         ws="websockets-sansio",
         ws_max_size=settings.max_ws_message_bytes,
         ws_ping_interval=None,  # the brain protocol has its own heartbeats
+        # No permessage-deflate: frames are a few hundred bytes on a LAN/loopback, and
+        # compressing every events-stream frame cost brain CPU per command (py-spy).
+        ws_per_message_deflate=False,
         log_level="warning",
         access_log=False,
         lifespan="on",
