@@ -6,6 +6,7 @@ the store, shape the answer with ``fx_protocol.strategy_events`` structs.
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Annotated, Any, TypeVar
 
@@ -27,7 +28,7 @@ from brain_server.allowlist import address_allowed
 from brain_server.brain import Brain, HaltOutcome
 from brain_server.clock import maybe_datetime, to_datetime
 from brain_server.rate_limit import retry_after
-from brain_server.store import CommandRow, ExecutorRow, StoreError
+from brain_server.store import CommandRow, ExecutorRow, Store, StoreError
 from fx_protocol.strategy_events import (
     CancelResult,
     CommandList,
@@ -61,21 +62,26 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return connection.client.host if connection.client else ""
 
 
+def _token_identity(token: str, token_id: str, store: Store) -> tuple[str | None, list[str]]:
+    """The name of an active token and its allow-list (runs on the read connection)."""
+    name = store.verify_token(token)
+    return name, [] if name is None else store.allowed_addresses("token", token_id)
+
+
 async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The actor (``token:NAME``) of a Bearer token or ``?token=``; None when invalid."""
     token = presented_token(connection)
     if not token:
         return None
     brain = brain_of(connection)
-    name = await brain.db.call(brain.db.store.verify_token, token)
+    token_id = credentials.token_id_of(token) or ""
+    # One trip to the read connection for both answers (database.py says why).
+    name, cidrs = await brain.db.read(functools.partial(_token_identity, token, token_id))
     address = client_address(connection)
-    if name is not None:
-        token_id = credentials.token_id_of(token) or ""
-        cidrs = await brain.db.call(brain.db.store.allowed_addresses, "token", token_id)
-        if not address_allowed(address, cidrs):
-            # docs/security.md § Allow-lists: answered like a bad token.
-            logger.warning("API token {} used from {}, outside its allow-list", token_id, address)
-            name = None
+    if name is not None and not address_allowed(address, cidrs):
+        # docs/security.md § Allow-lists: answered like a bad token.
+        logger.warning("API token {} used from {}, outside its allow-list", token_id, address)
+        name = None
     if name is None:
         brain.metrics.auth_failures += 1
         brain.auth_limiter.take(address, time.monotonic())
