@@ -134,7 +134,7 @@ class ExecutorSession:
         self._closed.set()
 
     async def send(self, message: Any) -> None:
-        if isinstance(message, TradeSignal):
+        if isinstance(message, TradeSignal | Halt | Resume):
             message = self._signed(message)
         async with self._send_lock:
             await self.socket.send_data(encode(message).decode())
@@ -399,10 +399,10 @@ class ExecutorSession:
             deadline = min(next_ping, clock.last_seen_ms + clock.timeout_ms + 1)
             await asyncio.sleep(max(0.005, (deadline - now_ms()) / 1000))
 
-    def _signed(self, signal: TradeSignal) -> TradeSignal:
+    def _signed(self, message: signing.SignedMessage) -> signing.SignedMessage:
         if self.signing_secret is None:
-            return signal
-        return signing.sign(signal, self.executor_id, self.signing_secret)
+            return message
+        return signing.sign(message, self.executor_id, self.signing_secret)
 
     async def _deliver(self) -> None:
         await self.push_control()

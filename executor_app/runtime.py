@@ -427,9 +427,26 @@ class Runtime:
         if isinstance(message, TradeSignal):
             self._accept_signal(message)
         elif isinstance(message, Halt):
-            logger.warning("HALT from the brain (flatten={}): {}", message.flatten, message.reason)
-            self._apply(self.trading.brain_halt(message.flatten, message.reason))
+            flatten = message.flatten
+            verdict = authenticity.check(message, self._auth, self._clock())
+            if not verdict.allowed:
+                # docs/security.md: halting is the safe direction, so an unauthenticated
+                # HALT still halts; closing positions on its word it never does.
+                logger.warning(
+                    "HALT not authenticated ({}: {}): halting, never flattening",
+                    verdict.reason,
+                    verdict.message,
+                )
+                flatten = False
+            logger.warning("HALT from the brain (flatten={}): {}", flatten, message.reason)
+            self._apply(self.trading.brain_halt(flatten, message.reason))
         elif isinstance(message, Resume):
+            verdict = authenticity.check(message, self._auth, self._clock())
+            if not verdict.allowed:
+                logger.warning(
+                    "RESUME ignored, not authenticated ({}: {})", verdict.reason, verdict.message
+                )
+                return
             logger.warning("RESUME from the brain: {}", message.reason)
             self._apply(self.trading.brain_resume())
 

@@ -154,6 +154,9 @@ class Halt(_Message, tag="HALT", frozen=True, kw_only=True):
     flatten: bool = False
     reason: Annotated[str, msgspec.Meta(max_length=200)] = ""
     timestamp: AwareDatetime
+    #: base64 HMAC like TRADE_SIGNAL's (docs/security.md); an unsigned HALT still halts
+    #: but never flattens
+    signature: Annotated[str, msgspec.Meta(max_length=128)] | None = None
 
 
 class Resume(_Message, tag="RESUME", frozen=True, kw_only=True):
@@ -161,6 +164,8 @@ class Resume(_Message, tag="RESUME", frozen=True, kw_only=True):
 
     reason: Annotated[str, msgspec.Meta(max_length=200)] = ""
     timestamp: AwareDatetime
+    #: base64 HMAC like TRADE_SIGNAL's (docs/security.md); an unsigned RESUME is ignored
+    signature: Annotated[str, msgspec.Meta(max_length=128)] | None = None
 
 
 class Ack(_Message, tag="ACK", frozen=True, kw_only=True):

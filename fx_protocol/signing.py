@@ -1,13 +1,17 @@
 """Signatures on brain → executor commands (``docs/security.md`` § Signed commands).
 
-Every ``TRADE_SIGNAL`` carries ``signature``: base64 of HMAC-SHA256, keyed
-with the executor's signing secret (issued by ``fx-brain executors add``),
-over the canonical bytes::
+Every ``TRADE_SIGNAL``, ``HALT`` and ``RESUME`` carries ``signature``: base64
+of HMAC-SHA256, keyed with the executor's signing secret (issued by
+``fx-brain executors add``), over the canonical bytes::
 
-    b"fx-trade-signal/v1\\n" + executorId + b"\\n" + JSON(signal without signature)
+    DOMAIN + executorId + b"\\n" + JSON(message without signature)
 
-where ``JSON`` is :func:`fx_protocol.codec.encode` of the ``TradeSignal``
-struct with ``signature`` unset: fields in declaration order, camelCase
+with one domain per message type (``b"fx-trade-signal/v1\\n"``,
+``b"fx-halt/v1\\n"``, ``b"fx-resume/v1\\n"``), so a signature made for one kind
+of message can never be presented as another.
+
+``JSON`` is :func:`fx_protocol.codec.encode` of the message struct with
+``signature`` unset: fields in declaration order, camelCase
 names, defaults omitted, datetimes in RFC 3339. The executor re-encodes the
 struct it decoded, so whitespace, key order or unknown fields an attacker
 adds on the wire change nothing; any change of a field the executor acts on
@@ -29,14 +33,17 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import msgspec
 
-from fx_protocol.brain_wire import TradeSignal
+from fx_protocol.brain_wire import Halt, Resume, TradeSignal
 from fx_protocol.codec import encode
 
 __all__ = [
     "DOMAIN",
+    "DOMAINS",
+    "SignedMessage",
     "canonical_bytes",
     "content_key",
     "new_signing_secret",
@@ -46,6 +53,13 @@ __all__ = [
 ]
 
 DOMAIN = b"fx-trade-signal/v1\n"
+#: the signed brain → executor messages and their domain separators
+DOMAINS: dict[type, bytes] = {
+    TradeSignal: DOMAIN,
+    Halt: b"fx-halt/v1\n",
+    Resume: b"fx-resume/v1\n",
+}
+SignedMessage = TypeVar("SignedMessage", bound=TradeSignal | Halt | Resume)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -54,25 +68,25 @@ def new_signing_secret() -> str:
     return "fxs_" + secrets.token_urlsafe(32)
 
 
-def canonical_bytes(signal: TradeSignal, executor_id: str) -> bytes:
+def canonical_bytes(signal: TradeSignal | Halt | Resume, executor_id: str) -> bytes:
     """The bytes the HMAC covers (module docstring)."""
     unsigned = msgspec.structs.replace(signal, signature=None)
-    return DOMAIN + executor_id.encode("utf-8") + b"\n" + encode(unsigned)
+    return DOMAINS[type(signal)] + executor_id.encode("utf-8") + b"\n" + encode(unsigned)
 
 
-def signature_of(signal: TradeSignal, executor_id: str, secret: str) -> str:
+def signature_of(signal: TradeSignal | Halt | Resume, executor_id: str, secret: str) -> str:
     digest = hmac.new(
         secret.encode("utf-8"), canonical_bytes(signal, executor_id), hashlib.sha256
     ).digest()
     return base64.b64encode(digest).decode("ascii")
 
 
-def sign(signal: TradeSignal, executor_id: str, secret: str) -> TradeSignal:
-    """The same signal with its ``signature`` set."""
+def sign(signal: SignedMessage, executor_id: str, secret: str) -> SignedMessage:
+    """The same message with its ``signature`` set."""
     return msgspec.structs.replace(signal, signature=signature_of(signal, executor_id, secret))
 
 
-def verify(signal: TradeSignal, executor_id: str, secret: str) -> bool:
+def verify(signal: TradeSignal | Halt | Resume, executor_id: str, secret: str) -> bool:
     """True when ``signal.signature`` is the right HMAC (constant-time comparison)."""
     if not signal.signature or not secret:
         return False

@@ -1,4 +1,4 @@
-"""Is this TRADE_SIGNAL really from the brain, and fresh? (``docs/security.md``)
+"""Is this TRADE_SIGNAL, HALT or RESUME really from the brain, and fresh? (``docs/security.md``)
 
 Runs before the safety engine, so a forged, altered or stale command never
 reaches the safety checks or the terminal. Pure: the secret, the clock
@@ -22,7 +22,7 @@ import msgspec
 
 from executor_app.core.safety import Verdict
 from fx_protocol import signing
-from fx_protocol.brain_wire import TradeSignal
+from fx_protocol.brain_wire import Halt, Resume, TradeSignal
 from fx_protocol.vocabulary import ReasonCode, RejectSource
 
 ALLOWED = Verdict(allowed=True)
@@ -49,7 +49,9 @@ def _deny(reason: ReasonCode, message: str, field: str | None = None) -> Verdict
     )
 
 
-def check(signal: TradeSignal, auth: Authenticity, received_at: datetime) -> Verdict:
+def check(
+    signal: TradeSignal | Halt | Resume, auth: Authenticity, received_at: datetime
+) -> Verdict:
     """Signature, then freshness; allowed or denied with a reason code."""
     if not auth.active:
         return ALLOWED

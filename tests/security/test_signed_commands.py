@@ -9,7 +9,15 @@ from pathlib import Path
 import msgspec
 
 from fx_protocol import signing
-from fx_protocol.brain_wire import CommandAck, CommandReject, ExecutionResult
+from fx_protocol.brain_wire import (
+    CommandAck,
+    CommandReject,
+    ExecutionResult,
+    ExecutorStatus,
+    Halt,
+    Resume,
+)
+from fx_protocol.vocabulary import TradingState
 from tests.security.conftest import RogueSetup, rogue_stack
 from tests.security.rogue_brain import signal
 
@@ -93,3 +101,46 @@ async def test_executor_without_signing_secret_refuses_everything(tmp_path: Path
         good = signal("sec-nosecret-1", 1)
         await setup.rogue.send(signing.sign(good, stack.executor_id, stack.signing_secret))
         await refused(setup, "sec-nosecret-1", "BAD_SIGNATURE")
+
+
+async def test_forged_halt_never_flattens_and_forged_resume_is_ignored(
+    rogue_setup: RogueSetup,
+) -> None:
+    """An unsigned HALT halts without closing anything; an unsigned RESUME lifts nothing."""
+    rogue, stack = rogue_setup.rogue, rogue_setup.stack
+    executor, secret = stack.executor_id, stack.signing_secret
+    await rogue.send(signing.sign(signal("sec-ctl-open-1", 1), executor, secret))
+    opened = await rogue.answer("sec-ctl-open-1", ExecutionResult)
+    assert opened.result.status == "executed", opened
+
+    def halted() -> bool:
+        states = [m for m in rogue.received if isinstance(m, ExecutorStatus)]
+        return bool(states) and states[-1].trading_state is TradingState.HALTED
+
+    now = datetime.now(UTC)
+    await rogue.send(Halt(halt_id="h-forged", flatten=True, reason="forged", timestamp=now))
+    await rogue.wait(halted)
+    # A genuine flatten closes at once (tests/e2e); give a forged one the same chance.
+    await asyncio.sleep(1.0)
+    assert [d["entry"] for d in await asyncio.to_thread(stack.deals)] == ["IN"]
+
+    await rogue.send(Resume(reason="forged", timestamp=datetime.now(UTC)))
+    await rogue.send(signing.sign(signal("sec-ctl-open-2", 2), executor, secret))
+    await refused(rogue_setup, "sec-ctl-open-2", "TRADING_HALTED")
+
+    genuine = Resume(reason="operator", timestamp=datetime.now(UTC))
+    await rogue.send(signing.sign(genuine, executor, secret))
+    await rogue.send(signing.sign(signal("sec-ctl-open-3", 3), executor, secret))
+    result = await rogue.answer("sec-ctl-open-3", ExecutionResult)
+    assert result.result.status == "executed", result
+
+
+def test_a_signature_is_bound_to_its_message_kind() -> None:
+    """The same secret and fields signed as HALT do not verify as RESUME, nor after a change."""
+    now = datetime.now(UTC)
+    halt = signing.sign(Halt(halt_id="h1", reason="r", timestamp=now), "ex1", "fxs_s")
+    assert signing.verify(halt, "ex1", "fxs_s")
+    assert not signing.verify(halt, "ex2", "fxs_s")
+    assert not signing.verify(msgspec.structs.replace(halt, flatten=True), "ex1", "fxs_s")
+    resume = Resume(reason="r", timestamp=now, signature=halt.signature)
+    assert not signing.verify(resume, "ex1", "fxs_s")
