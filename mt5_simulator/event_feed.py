@@ -1,0 +1,127 @@
+"""What the terminal publishes on its PUB socket: ticks, trade transactions, account updates.
+
+Also the health carried by heartbeats and PONG
+(``docs/simulator.md``).
+"""
+
+from __future__ import annotations
+
+import msgspec
+import zmq
+from loguru import logger
+
+from fx_protocol.terminal_wire import (
+    AccountUpdateEvent,
+    TerminalEvent,
+    TerminalHealth,
+    TickEvent,
+    TradeTransactionEvent,
+    encode,
+    event_topic,
+)
+from mt5_simulator.engine.book import Changeset
+from mt5_simulator.engine.symbols import default_instruments
+from mt5_simulator.terminal_state import TerminalState
+
+_SNDMORE = int(zmq.SNDMORE)
+_TICK_TOPICS = {name: b"tick." + name.encode() for name in default_instruments()}
+
+
+class EventFeed(TerminalState):
+    """Ticks into the engine and out on PUB; committing and publishing what they changed."""
+
+    def _initial_quotes(self) -> None:
+        """Give every symbol a quote at once, so trading works before the first timed tick.
+
+        A replay defines the prices itself: until its file quotes a symbol, that
+        symbol has no price (10021 PRICE_OFF), as in a terminal before its first tick.
+        """
+        if self._replay is not None:
+            return
+        saved = self._store.load_quotes() if self._store else {}
+        now = self._now()
+        for name, spec in self.engine.instruments.items():
+            if name in saved:
+                bid, ask, _ = saved[name]
+            else:
+                half = spec.spread_points * spec.point / 2.0
+                bid = spec.normalize_price(spec.start_price - half)
+                ask = spec.normalize_price(bid + spec.spread_points * spec.point)
+            self._tick(name, bid, ask, now)
+
+    def _emit_ticks(self, count: int) -> None:
+        now = self._now()
+        if self._replay is not None:
+            for _ in range(count):
+                tick = next(self._replay, None)
+                if tick is None:
+                    self._replay = iter(())
+                    self._paused = True
+                    logger.info("replay finished; quotes stay at their last values")
+                    return
+                self._tick(tick.symbol, tick.bid, tick.ask, now)
+            return
+        walk = self._walk
+        for _ in range(count):
+            symbol, bid, ask = walk.next_tick()
+            self._tick(symbol, bid, ask, now)
+
+    def _tick(self, symbol: str, bid: float, ask: float, now: int) -> None:
+        if (
+            self.engine.conditions.market_hours == "sessions"
+            and not self.engine.instruments[symbol].is_open(now)
+        ) or symbol in self.engine.conditions.closed_symbols:
+            return  # no quotes while the market is closed, as on a real feed
+        if not self.engine.conditions.connected:
+            return  # a terminal cut off from its trade server receives no ticks
+        changes = self.engine.on_quote(symbol, bid, ask, now)
+        self._last_tick_msc = now
+        if symbol in self._published:
+            self._seq += 1
+            assert self._pub is not None
+            event = TickEvent(
+                instance=self.instance, seq=self._seq, symbol=symbol, bid=bid, ask=ask, time_msc=now
+            )
+            # Two plain sends with a precomputed flag: send_multipart's per-call
+            # flag arithmetic was a third of the cost of a tick (benchmarks/bench_mt5sim.py).
+            self._pub.send(_TICK_TOPICS.get(symbol) or b"tick." + symbol.encode(), _SNDMORE)
+            self._pub.send(encode(event))
+        if changes is not None:
+            self._apply(changes, now)
+
+    def _apply(self, changes: Changeset, now: int) -> None:
+        """Commit what a tick or the clock changed, then publish it."""
+        assert self._store is not None
+        self._store.commit(changes, self.engine.account, self.engine.next_ticket)
+        self._publish_changes(changes, now)
+
+    def _publish_changes(self, changes: Changeset, now: int) -> None:
+        for t in changes.transactions:
+            self._publish(TradeTransactionEvent(
+                instance=self.instance, seq=0, kind=t.kind, symbol=t.symbol, order=t.order,
+                position=t.position, deal=t.deal, time_msc=t.time_msc,
+            ))  # fmt: skip
+        if not changes.empty:
+            self._publish_account(now)
+
+    def _publish_account(self, now: int) -> None:
+        self._publish(
+            AccountUpdateEvent(
+                instance=self.instance, seq=0, account=self.engine.account_info(), time_msc=now
+            )
+        )
+
+    def _publish(self, event: TerminalEvent) -> None:
+        assert self._pub is not None
+        self._seq += 1
+        event = msgspec.structs.replace(event, seq=self._seq)
+        topic = event_topic(event)
+        self._pub.send_multipart([topic, encode(event)])
+
+    def _health(self, now: int) -> TerminalHealth:
+        c = self.engine.conditions
+        return TerminalHealth(
+            connected=c.connected, trade_allowed=c.terminal_trade_allowed,
+            ea_trade_allowed=c.ea_trade_allowed, last_tick_msc=self._last_tick_msc,
+            instance=self.instance, time_msc=now,
+        )  # fmt: skip
