@@ -34,10 +34,13 @@ def wait_deal(stack: Stack, command_id: str) -> None:
 
 def assert_once(stack: Stack, command_ids: list[str]) -> None:
     """Every command executed, each with exactly one deal in the terminal."""
-    deals = stack.deals()
     for command_id in command_ids:
         view = stack.wait_command(command_id, {"executed"}, timeout=30)
         assert view["result"]["ticket"] > 0
+    # Read the deals once every command is executed: read earlier, a command still
+    # queued behind a reconnect has no deal yet and looks lost.
+    deals = stack.deals()
+    for command_id in command_ids:
         mine = [d for d in deals if d.get("comment") == command_id]
         assert len(mine) == 1, (command_id, mine)
 
