@@ -137,6 +137,25 @@ async def test_revoked_token_is_refused(brain: Brain) -> None:
         assert (await http.get("/api/v1/commands")).status_code == 401
 
 
+async def test_revocation_and_allow_list_apply_to_the_next_request(brain: Brain) -> None:
+    """Changes written by another process reach an auth read connection already in use."""
+    token_id = brain.token.split("_")[1]
+    async with brain.http() as http:
+        assert (await http.get("/api/v1/commands")).status_code == 200
+        store = brain.read_store()
+        store.set_allowed_addresses("token", token_id, ["10.9.9.0/24"], "test", now_ms())
+        assert (await http.get("/api/v1/commands")).status_code == 401
+        store.set_allowed_addresses("token", token_id, [], "test", now_ms())
+        assert (await http.get("/api/v1/commands")).status_code == 200
+        assert store.revoke_token(token_id, now_ms())
+        store.close()
+        assert (await http.get("/api/v1/commands")).status_code == 401
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 async def test_events_stream_requires_a_token(brain: Brain) -> None:
     """/ws/events without a valid token is closed with 4001 AUTH_FAILED."""
     for url in (brain.server.events_url, brain.server.events_url + "?token=fxt_12345678_bad"):
