@@ -832,8 +832,11 @@ def _changes(lines: list[str], r: dict[str, Any], targets: list[dict[str, Any]])
     lines += [
         "## Command-path changes since the 07:12 run (before → after)",
         "",
-        "Each change is its own commit; tests of the owning package and `tests/e2e` pass "
-        "after each. Both runs are on the same shared 2-core machine; single figures move by "
+        "Each change is its own commit; the owning package's tests passed after each "
+        "(`tests/brain_server`, `tests/executor_app`, `tests/security`), `tests/e2e` after "
+        "all three (once a race in its fault tests was fixed: they read the simulator's "
+        "deals before the commands had executed, and failed the same without these "
+        "changes). Both runs are on the same shared 2-core machine; single figures move by "
         "10–20 % between runs with the load alone, so read the table as a direction, not a "
         "precise gain per change.",
         "",
