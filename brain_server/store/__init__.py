@@ -8,7 +8,8 @@ so a command's status only ever moves forward, whatever arrives in whatever orde
 
 from __future__ import annotations
 
-from brain_server.store.commands import CommandQueries
+from brain_server.store.executor_messages import ExecutorMessageQueries
+from brain_server.store.halts import HaltQueries
 from brain_server.store.rows import (
     STATUS_TIME_COLUMN,
     AdminSessionRow,
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 
-class Store(CommandQueries, StatisticsQueries):
+class Store(ExecutorMessageQueries, HaltQueries, StatisticsQueries):
     """The brain database. Not thread-safe by design: one thread owns it.
 
     One class over one connection, its queries grouped by subject in the modules of
