@@ -270,7 +270,7 @@ class MainWindow(QMainWindow):
         self.status_filter.currentIndexChanged.connect(
             lambda _i: self.commands_filter.set_status(self.status_filter.currentData())
         )
-        self.commands_view = _table(self.commands_filter)
+        self.commands_view = _table(self.commands_filter, fit_columns=False)
         header = self.commands_view.horizontalHeader()
         # Fixed widths: ResizeToContents would measure every row on every update.
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -416,7 +416,7 @@ def emergency_keys(widget: QWidget, callback: Callable[[], None]) -> None:
         shortcut.activated.connect(callback)
 
 
-def _table(model: Any) -> QTableView:
+def _table(model: Any, fit_columns: bool = True) -> QTableView:
     view = QTableView()
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -426,6 +426,14 @@ def _table(model: Any) -> QTableView:
     view.verticalHeader().setDefaultSectionSize(24)
     view.setWordWrap(False)
     header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    # Sized to the contents when rows come or go or some text got longer (the
+    # model's ``widened``), not in ResizeToContents mode: that measures every
+    # cell again on each price update, several times a second.
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
+    if fit_columns:
+        model.modelReset.connect(view.resizeColumnsToContents)
+        model.rowsInserted.connect(view.resizeColumnsToContents)
+        if hasattr(model, "widened"):
+            model.widened.connect(view.resizeColumnsToContents)
     return view

@@ -11,6 +11,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QGuiApplication, QPalette
 
@@ -38,8 +39,32 @@ def _num(value: float | None, digits: int = 2) -> str:
 
 
 class _Table(QAbstractTableModel):
+    """Display text is formatted once per update, in ``apply``, never while painting.
+
+    A paint asks ``data`` for every visible cell and several roles, each a call
+    into Python that must take the GIL from the runtime's threads; keeping
+    ``data`` a lookup keeps a repaint short. Views size their columns to the
+    contents only when :attr:`widened` says some text got longer than before,
+    not on every update (ResizeToContents would measure every cell each time).
+    """
+
     headers: tuple[str, ...] = ()
     numeric: frozenset[int] = frozenset()
+    #: some cell's text is longer than any seen before in its column
+    widened = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._widest = [0] * len(self.headers)
+
+    def _fits(self, cells: tuple[str, ...]) -> bool:
+        """Record the text lengths of one row; False when a column got wider."""
+        fits = True
+        for col, cell in enumerate(cells):
+            if len(cell) > self._widest[col]:
+                self._widest[col] = len(cell)
+                fits = False
+        return fits
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.headers)
@@ -73,6 +98,7 @@ class CommandsModel(_Table):
         self.capacity = capacity
         self._rows: list[CommandUpdated] = []  # newest first
         self._first_seen: dict[str, datetime] = {}
+        self._cells: dict[str, tuple[str, ...]] = {}  # command id -> display text
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._rows)
@@ -86,14 +112,20 @@ class CommandsModel(_Table):
             return
         where = {c.command_id: i for i, c in enumerate(self._rows)}
         fresh: dict[str, CommandUpdated] = {}
+        changed: list[int] = []
         for update in updates:
             self._first_seen.setdefault(update.command_id, update.time)
+            self._cells[update.command_id] = self._format(update)
             row = where.get(update.command_id)
             if row is None:
                 fresh[update.command_id] = update  # the latest update of a new command
             else:
                 self._rows[row] = update
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
+                changed.append(row)
+        if changed:
+            # One signal for the batch: the proxy and the view handle each one in full.
+            last = len(self.headers) - 1
+            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), last))
         if fresh:
             new = list(reversed(fresh.values()))
             self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
@@ -105,8 +137,20 @@ class CommandsModel(_Table):
             self.beginRemoveRows(QModelIndex(), start, len(self._rows) - 1)
             for gone in self._rows[start:]:
                 self._first_seen.pop(gone.command_id, None)
+                self._cells.pop(gone.command_id, None)
             del self._rows[start:]
             self.endRemoveRows()
+
+    def _format(self, c: CommandUpdated) -> tuple[str, ...]:
+        return (
+            _clock(self._first_seen.get(c.command_id, c.time)),
+            c.action + (" (local)" if c.local else ""),
+            c.symbol or "",
+            "" if c.volume is None else f"{c.volume:g}",
+            c.status,
+            (c.reason.value if c.reason else "") + (f": {c.message}" if c.message else ""),
+            _num(c.latency_ms, 2),
+        )
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         if not index.isValid():
@@ -114,16 +158,7 @@ class CommandsModel(_Table):
         c = self._rows[index.row()]
         col = index.column()
         if role == _DISPLAY:
-            values = (
-                _clock(self._first_seen.get(c.command_id, c.time)),
-                c.action + (" (local)" if c.local else ""),
-                c.symbol or "",
-                "" if c.volume is None else f"{c.volume:g}",
-                c.status,
-                (c.reason.value if c.reason else "") + (f": {c.message}" if c.message else ""),
-                _num(c.latency_ms, 2),
-            )
-            return values[col]
+            return self._cells[c.command_id][col]
         if role == _ALIGN and col in self.numeric:
             return _RIGHT
         if role == _FG and col == self.STATUS_COLUMN:
@@ -218,16 +253,19 @@ class PositionsModel(_Table):
         self.symbols = {p.symbol for p in event.positions} | {o.symbol for o in event.orders}
         if rows == self._rows:
             return
+        fits = all([self._fits(row) for row in rows])
         if [r[0] for r in rows] == [r[0] for r in self._rows]:
             # Same tickets, new prices: repaint the cells, keep selection and scroll.
             self._rows, self.profits = rows, profits
             self.dataChanged.emit(
                 self.index(0, 0), self.index(len(rows) - 1, len(self.headers) - 1)
             )
-            return
-        self.beginResetModel()
-        self._rows, self.profits = rows, profits
-        self.endResetModel()
+        else:
+            self.beginResetModel()
+            self._rows, self.profits = rows, profits
+            self.endResetModel()
+        if not fits:
+            self.widened.emit()
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         if not index.isValid():
@@ -254,6 +292,7 @@ class TicksModel(_Table):
         super().__init__()
         self._symbols: list[str] = []
         self._ticks: dict[str, TickReceived] = {}
+        self._cells: dict[str, tuple[str, ...]] = {}
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._symbols)
@@ -264,28 +303,33 @@ class TicksModel(_Table):
     def apply(self, ticks: dict[str, TickReceived]) -> None:
         new = sorted(set(ticks) - set(self._ticks))
         self._ticks.update(ticks)
-        if new:
-            self.beginResetModel()
-            self._symbols = sorted(self._ticks)
-            self.endResetModel()
-            return
-        for symbol in ticks:
-            row = self._symbols.index(symbol)
-            self.dataChanged.emit(self.index(row, 1), self.index(row, 4))
-
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        t = self._ticks[self._symbols[index.row()]]
-        if role == _DISPLAY:
+        fits = True
+        for symbol, t in ticks.items():
             digits = max(_digits(t.bid), _digits(t.ask))
-            return (
+            cells = (
                 t.symbol,
                 f"{t.bid:.{digits}f}",
                 f"{t.ask:.{digits}f}",
                 str(t.spread),
                 _clock(t.time),
-            )[index.column()]
+            )
+            self._cells[symbol] = cells
+            fits = self._fits(cells) and fits
+        if new:
+            self.beginResetModel()
+            self._symbols = sorted(self._ticks)
+            self.endResetModel()
+        else:
+            rows = [self._symbols.index(symbol) for symbol in ticks]
+            self.dataChanged.emit(self.index(min(rows), 1), self.index(max(rows), 4))
+        if not fits:
+            self.widened.emit()
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        if role == _DISPLAY:
+            return self._cells[self._symbols[index.row()]][index.column()]
         if role == _ALIGN and index.column() in self.numeric:
             return _RIGHT
         return None
