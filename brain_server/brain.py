@@ -28,7 +28,7 @@ from fx_protocol.strategy_events import ExecutorStatusEvent
 from fx_protocol.vocabulary import Priority
 
 if TYPE_CHECKING:
-    from brain_server.executor_ws import ExecutorSession
+    from brain_server.executor_session import ExecutorSession
 
 
 @dataclass(frozen=True, slots=True)
