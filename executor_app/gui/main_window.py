@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         self.reconciled_label = QLabel("")
         for label in (self.brain_label, self.terminal_label, self.reconciled_label):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            _steady(label, "connected, 999.9 ms")
         form.addRow("Executor:", self.executor_label)
         form.addRow("Brain:", self.brain_label)
         form.addRow("Terminal:", self.terminal_label)
@@ -215,6 +216,8 @@ class MainWindow(QMainWindow):
         self.balance_label = QLabel("-")
         self.equity_label = QLabel("-")
         self.pnl_label = QLabel("-")
+        for label in (self.balance_label, self.equity_label, self.pnl_label):
+            _steady(label, "-9,999,999.99 USD")
         self.loss_gauge = QProgressBar()
         self.loss_gauge.setRange(0, 1000)
         self.loss_gauge.setTextVisible(True)
@@ -326,7 +329,7 @@ class MainWindow(QMainWindow):
     def show_status(self, status: Status) -> None:
         state = status.trading_state
         self.state_label.setText(state.value)
-        self.state_label.setStyleSheet(theme.badge_style(theme.STATE_COLOURS[state]))
+        _set_style(self.state_label, theme.badge_style(theme.STATE_COLOURS[state]))
         if state is TradingState.ACTIVE:
             self.reason_label.setText("Trading: new risk accepted within the limits.")
         elif state is TradingState.REDUCING:
@@ -372,7 +375,7 @@ class MainWindow(QMainWindow):
         colour = theme.GREEN if pnl >= 0 else theme.RED
         dark = self.palette().window().color().lightness() < 128
         self.pnl_label.setText(f"{pnl:+,.2f} {account.currency}")
-        self.pnl_label.setStyleSheet(f"color: {theme.text_colour(colour, dark).name()};")
+        _set_style(self.pnl_label, f"color: {theme.text_colour(colour, dark).name()};")
         limit = limits.daily_loss_limit if limits else 0.0
         if not limit:
             self.loss_gauge.setValue(0)
@@ -385,9 +388,10 @@ class MainWindow(QMainWindow):
             f"{loss:,.2f} of {limit:,.2f} {account.currency} ({share * 100:.0f} %)"
         )
         chunk = theme.GREEN if share < 0.5 else theme.AMBER if share < 0.9 else theme.RED
-        self.loss_gauge.setStyleSheet(
+        _set_style(
+            self.loss_gauge,
             f"QProgressBar::chunk {{ background-color: {chunk.name()}; }}"
-            "QProgressBar { text-align: center; }"
+            "QProgressBar { text-align: center; }",
         )
 
     # ---------------------------------------------------------------- close to tray
@@ -414,6 +418,23 @@ def emergency_keys(widget: QWidget, callback: Callable[[], None]) -> None:
         shortcut = QShortcut(QKeySequence(keys), widget)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(callback)
+
+
+def _steady(label: QLabel, sample: str) -> None:
+    """A label whose text changes often but whose width does not move the window's layout.
+
+    Its size hint follows its text; with the window open every new balance or
+    latency would re-run the window's layout and repaint all of it. Ignored
+    keeps the space the layout gives it, at least as wide as ``sample``.
+    """
+    label.setMinimumWidth(label.fontMetrics().horizontalAdvance(sample))
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+
+def _set_style(widget: QWidget, sheet: str) -> None:
+    """Only when it changed: a new sheet re-polishes the widget, and accounts update often."""
+    if widget.styleSheet() != sheet:
+        widget.setStyleSheet(sheet)
 
 
 def _table(model: Any, fit_columns: bool = True) -> QTableView:

@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtGui import QBrush, QGuiApplication, QPalette, QStandardItem, QStandardItemModel
 
 from executor_app.core.events import CommandUpdated, PositionsChanged, TickReceived
 from executor_app.gui import theme
@@ -86,22 +86,26 @@ STATUS_COLOURS = {
 }
 
 
-class CommandsModel(_Table):
-    """The recent commands, newest first, one row per command id (updated in place)."""
+class CommandsModel(QStandardItemModel):
+    """The recent commands, newest first, one row per command id (updated in place).
+
+    The cells live in Qt's own item store, not behind a Python ``data``: the
+    table repaints its visible rows several times a second under load, and each
+    cell asks for about eight roles; with a Python model every one of those is a
+    call that must first take the GIL from the runtime's threads. Here a paint
+    runs no Python; only ``apply`` does, once per batch.
+    """
 
     headers = ("Time", "Action", "Symbol", "Volume", "Status", "Reason", "Latency ms")
     numeric = frozenset({3, 6})
     STATUS_COLUMN = 4
 
     def __init__(self, capacity: int = 1000) -> None:
-        super().__init__()
+        super().__init__(0, len(self.headers))
+        self.setHorizontalHeaderLabels(list(self.headers))
         self.capacity = capacity
-        self._rows: list[CommandUpdated] = []  # newest first
+        self._rows: list[CommandUpdated] = []  # newest first, parallel to the item rows
         self._first_seen: dict[str, datetime] = {}
-        self._cells: dict[str, tuple[str, ...]] = {}  # command id -> display text
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
 
     def command(self, row: int) -> CommandUpdated:
         return self._rows[row]
@@ -112,37 +116,39 @@ class CommandsModel(_Table):
             return
         where = {c.command_id: i for i, c in enumerate(self._rows)}
         fresh: dict[str, CommandUpdated] = {}
-        changed: list[int] = []
+        dark = _dark_palette()
         for update in updates:
             self._first_seen.setdefault(update.command_id, update.time)
-            self._cells[update.command_id] = self._format(update)
             row = where.get(update.command_id)
             if row is None:
                 fresh[update.command_id] = update  # the latest update of a new command
             else:
                 self._rows[row] = update
-                changed.append(row)
-        if changed:
-            # One signal for the batch: the proxy and the view handle each one in full.
-            last = len(self.headers) - 1
-            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), last))
-        if fresh:
-            new = list(reversed(fresh.values()))
-            self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
-            self._rows[:0] = new
-            self.endInsertRows()
+                self._refresh(row, update, dark)
+        for update in fresh.values():  # oldest first, each inserted on top
+            items = [QStandardItem() for _ in self.headers]
+            for col, item in enumerate(items):
+                item.setEditable(False)
+                if col in self.numeric:
+                    item.setTextAlignment(_RIGHT)
+            self._fill(items, update, dark)
+            self._rows.insert(0, update)  # before the insert: the filter reads it
+            self.insertRow(0, items)
         extra = len(self._rows) - self.capacity
         if extra > 0:
             start = len(self._rows) - extra
-            self.beginRemoveRows(QModelIndex(), start, len(self._rows) - 1)
+            self.removeRows(start, extra)
             for gone in self._rows[start:]:
                 self._first_seen.pop(gone.command_id, None)
-                self._cells.pop(gone.command_id, None)
             del self._rows[start:]
-            self.endRemoveRows()
 
-    def _format(self, c: CommandUpdated) -> tuple[str, ...]:
-        return (
+    def _refresh(self, row: int, c: CommandUpdated, dark: bool) -> None:
+        items = [self.item(row, col) for col in range(len(self.headers))]
+        self._fill(items, c, dark)
+
+    def _fill(self, items: list[QStandardItem], c: CommandUpdated, dark: bool) -> None:
+        """Set only what changed: each set is a dataChanged the proxy and view handle."""
+        cells = (
             _clock(self._first_seen.get(c.command_id, c.time)),
             c.action + (" (local)" if c.local else ""),
             c.symbol or "",
@@ -151,22 +157,17 @@ class CommandsModel(_Table):
             (c.reason.value if c.reason else "") + (f": {c.message}" if c.message else ""),
             _num(c.latency_ms, 2),
         )
-
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        c = self._rows[index.row()]
-        col = index.column()
-        if role == _DISPLAY:
-            return self._cells[c.command_id][col]
-        if role == _ALIGN and col in self.numeric:
-            return _RIGHT
-        if role == _FG and col == self.STATUS_COLUMN:
-            colour = STATUS_COLOURS.get(c.status)
-            return None if colour is None else theme.text_colour(colour, _dark_palette())
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{c.command_id}\n{c.message}".strip()
-        return None
+        tip = f"{c.command_id}\n{c.message}".strip()
+        for item, text in zip(items, cells, strict=True):
+            if item.text() != text:
+                item.setText(text)
+            if item.toolTip() != tip:
+                item.setToolTip(tip)
+        colour = STATUS_COLOURS.get(c.status)
+        brush = QBrush() if colour is None else QBrush(theme.text_colour(colour, dark))
+        status = items[self.STATUS_COLUMN]
+        if status.foreground() != brush:
+            status.setForeground(brush)
 
 
 class CommandFilter(QSortFilterProxyModel):
