@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from datetime import datetime
 from typing import Any
 
@@ -283,29 +284,33 @@ class PositionsModel(_Table):
         return None
 
 
-class TicksModel(_Table):
-    """Latest bid/ask of each traded symbol."""
+class TicksModel(QStandardItemModel):
+    """Latest bid/ask of each traded symbol.
+
+    Cells in Qt's item store like :class:`CommandsModel`: this table repaints on
+    every flush while prices move, and a paint should run no Python.
+    """
 
     headers = ("Symbol", "Bid", "Ask", "Spread (pts)", "Time")
     numeric = frozenset({1, 2, 3})
+    #: some cell's text is longer than any seen before in its column
+    widened = Signal()
 
     def __init__(self) -> None:
-        super().__init__()
-        self._symbols: list[str] = []
+        super().__init__(0, len(self.headers))
+        self.setHorizontalHeaderLabels(list(self.headers))
+        self._symbols: list[str] = []  # sorted, one per row
         self._ticks: dict[str, TickReceived] = {}
-        self._cells: dict[str, tuple[str, ...]] = {}
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._symbols)
+        self._widest = [0] * len(self.headers)
 
     def tick(self, symbol: str) -> TickReceived | None:
         return self._ticks.get(symbol)
 
     def apply(self, ticks: dict[str, TickReceived]) -> None:
-        new = sorted(set(ticks) - set(self._ticks))
-        self._ticks.update(ticks)
         fits = True
-        for symbol, t in ticks.items():
+        for symbol in sorted(ticks):
+            t = ticks[symbol]
+            self._ticks[symbol] = t
             digits = max(_digits(t.bid), _digits(t.ask))
             cells = (
                 t.symbol,
@@ -314,26 +319,27 @@ class TicksModel(_Table):
                 str(t.spread),
                 _clock(t.time),
             )
-            self._cells[symbol] = cells
-            fits = self._fits(cells) and fits
-        if new:
-            self.beginResetModel()
-            self._symbols = sorted(self._ticks)
-            self.endResetModel()
-        else:
-            rows = [self._symbols.index(symbol) for symbol in ticks]
-            self.dataChanged.emit(self.index(min(rows), 1), self.index(max(rows), 4))
+            for col, cell in enumerate(cells):
+                if len(cell) > self._widest[col]:
+                    self._widest[col] = len(cell)
+                    fits = False
+            if symbol in self._symbols:
+                row = self._symbols.index(symbol)
+                for col, cell in enumerate(cells):
+                    item = self.item(row, col)
+                    if item.text() != cell:
+                        item.setText(cell)
+                continue
+            row = bisect.bisect(self._symbols, symbol)
+            items = [QStandardItem(cell) for cell in cells]
+            for col, item in enumerate(items):
+                item.setEditable(False)
+                if col in self.numeric:
+                    item.setTextAlignment(_RIGHT)
+            self._symbols.insert(row, symbol)
+            self.insertRow(row, items)
         if not fits:
             self.widened.emit()
-
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        if role == _DISPLAY:
-            return self._cells[self._symbols[index.row()]][index.column()]
-        if role == _ALIGN and index.column() in self.numeric:
-            return _RIGHT
-        return None
 
 
 def _digits(price: float) -> int:
