@@ -852,7 +852,7 @@ def _changes(lines: list[str], r: dict[str, Any], targets: list[dict[str, Any]])
         "uvicorn `ws_per_message_deflate=False`). The events stream compressed every "
         "frame (a few hundred bytes) for clients that offer deflate; the executor already "
         "connected without it.",
-        "3. **One INFO log line per command in the executor** (`executor_app/runtime.py`): "
+        "3. **One INFO log line per command in the executor** (`executor_app/runtime_terminal.py`): "
         "the per-fill line is DEBUG (the fill is in the journal and reported to the brain); "
         "the outcome line of each command, rejections, warnings, errors and every halt / "
         "safety line stay as they were.",
