@@ -117,21 +117,32 @@ def main(argv: list[str] | None = None) -> int:
     problem = port_problem(settings.port)
     if problem:
         return fail(problem, 1)
-    # From here on SIGTERM is Ctrl+C: whatever has started gets stopped.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # From here on SIGTERM stops like Ctrl+C: whatever has started gets stopped.
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         console = Console()
         if note:
             console.say(f"{PROG}: {note}")
         return Demo(settings, gui, console).run()
-    except KeyboardInterrupt:  # before anything was started
+    except (KeyboardInterrupt, Terminated):  # before anything was started
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _interrupt(_signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread the way Ctrl+C raises KeyboardInterrupt.
+
+    Not a KeyboardInterrupt itself: a KeyboardInterrupt that reaches the
+    interpreter's top level ends Python by SIGINT (exit status -2), and a full
+    CI run once saw the demo end that way after a SIGTERM during start-up. A
+    type of its own keeps SIGTERM's path apart from Ctrl+C's and ends in the
+    demo's own exit code.
+    """
+
+
+def _terminate(_signum: int, _frame: FrameType | None) -> None:
+    raise Terminated
 
 
 @contextlib.contextmanager
@@ -194,7 +205,7 @@ class Demo:
             self.start_executor(stack)
             self.banner(stack, login)
             code = asyncio.run(self.trade(stack))
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Terminated):
             self.console.say(f"{PROG}: interrupted while starting")
         except StackError as exc:
             self.keep = True  # the logs say why
