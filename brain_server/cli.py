@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -371,6 +372,7 @@ def serve(settings: Settings) -> None:
         app,
         host=settings.host,
         port=settings.port,
+        http=http_parser(),
         ws="websockets-sansio",
         ws_max_size=settings.max_ws_message_bytes,
         ws_ping_interval=None,  # the brain protocol has its own heartbeats
@@ -397,11 +399,42 @@ def serve(settings: Settings) -> None:
         await task
 
     try:
-        asyncio.run(run())
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            runner.run(run())
     except SystemExit as exc:  # uvicorn exits 3 when start-up fails (lifespan error)
         raise FailureError(f"server failed to start (code {exc.code}); see the log above") from None
     finally:
         sock.close()
+
+
+def http_parser() -> str:
+    """httptools (C, llhttp) when installed, else h11 (pure Python).
+
+    Named, not left to uvicorn's "auto", so the choice is visible: h11 parsing and
+    response writing were a large part of the brain's CPU per REST command (py-spy,
+    docs/performance.md), and httptools is a declared dependency.
+    """
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return "h11"
+    return "httptools"
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
+    """uvloop when installed (Linux/macOS: the brain's server), else the stdlib asyncio loop.
+
+    uvloop's transports and callbacks are C, which cuts the loop's share of the brain's
+    CPU per request and per WebSocket frame. It is a dependency only off Windows, and
+    only the brain asks for it, here: the executor keeps the stdlib loop it runs on
+    under Windows. (uvicorn's own ``loop=`` setting applies only to ``uvicorn.run``;
+    ``serve`` runs the server in its own ``asyncio.Runner``, so the loop is chosen here.)
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop
+    return uvloop.new_event_loop
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -12,6 +12,7 @@ from typing import Any
 import uvicorn
 
 from brain_server.app import create_app
+from brain_server.cli import http_parser, loop_factory
 from brain_server.settings import Settings
 from brain_server.store import Store
 from tests.conftest import free_port
@@ -45,6 +46,7 @@ class ServerThread:
             self.app,
             host="127.0.0.1",
             port=self.settings.port,
+            http=http_parser(),  # what fx-brain serve runs: httptools and uvloop
             ws="websockets-sansio",
             ws_max_size=self.settings.max_ws_message_bytes,
             ws_ping_interval=None,
@@ -64,7 +66,8 @@ class ServerThread:
 
     def _run(self) -> None:
         assert self.server is not None
-        asyncio.run(self.server.serve())
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            runner.run(self.server.serve())
 
     def stop(self) -> None:
         if self.server is None or self.thread is None:
