@@ -31,7 +31,6 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from report_file import machine, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -497,9 +498,6 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     auth = {"Authorization": f"Bearer {token}"}
     idle_id = executors[0][0]  # never connected: submits only queue
     results: dict[str, Any] = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
         "sqlite_synchronous": "FULL",
     }
     try:
@@ -566,9 +564,8 @@ def main() -> int:
     logger.remove()  # the store logs its migrations; the JSON is the output
     logger.add(sys.stderr, level="WARNING")
     results = asyncio.run(bench(args))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(results, indent=2))
+    results["machine"] = machine()
+    write_report(args.out, results)
     return 0
 
 

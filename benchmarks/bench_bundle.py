@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from report_file import machine, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "bundle.json"
@@ -137,19 +136,15 @@ def main(argv: list[str] | None = None) -> int:
         size = size_report(bundle)
         report: dict[str, Any] = {
             "benchmark": "bundle",
-            "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
             "pyinstaller": _version("pyinstaller"),
             "pyside6": _version("PySide6-Essentials"),
             "build_seconds": None if build_seconds is None else round(build_seconds, 1),
             "size": size,
             "startup": startup,
+            "machine": machine(),
         }
 
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_report(args.output, report, echo=False)  # the lines below are the output
     print(f"bundle: {size['mib']} MiB in {size['files']} files; biggest: {size['biggest_mib']}")
     if build_seconds is not None:
         print(f"build: {build_seconds:.1f} s")

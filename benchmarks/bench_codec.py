@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -26,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from report_file import machine, write_report
 
 from fx_protocol import brain_wire, terminal_wire
 from fx_protocol.codec import encode
@@ -178,11 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         "unit": "microseconds per call (single calls, perf_counter_ns)",
         "iterations": args.iterations,
         "clock_overhead": _clock_overhead(args.iterations),
-        "python": sys.version.split()[0],
         "msgspec": msgspec.__version__,
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
         "results": rows,
+        "machine": machine(),
     }
 
     header = (
@@ -202,10 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     overhead = report["clock_overhead"]
     print(f"(timing overhead per call, included above: {overhead['median_us']:.2f} µs median)")
 
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(
-        json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_report(args.output, report, echo=False)  # the table above is the output
     print(f"written to {args.output}")
     return 0
 

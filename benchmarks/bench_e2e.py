@@ -44,7 +44,8 @@ import psutil
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from floors import RESULTS, machine, stats
+from floors import RESULTS, stats
+from report_file import machine, write_report
 
 from fx_demo.stack import Stack
 from fx_protocol.strategy_events import CommandStatusEvent, TickEvent, decode_event
@@ -488,9 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.commands < 1 or args.sustain <= 0 or args.startup_runs < 1:
         parser.error("--commands, --sustain and --startup-runs must be positive")
     report = asyncio.run(measure(args))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(report, indent=2))
+    write_report(args.out, report)
     return 0
 
 

@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -43,6 +42,8 @@ from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from report_file import machine, write_report  # noqa: E402
 
 from fx_demo.stack import Program, _script, free_port  # noqa: E402
 from fx_protocol.brain_wire import (  # noqa: E402
@@ -402,19 +403,12 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the executor here")
     args = parser.parse_args()
     results = asyncio.run(run(args))
-    results["machine"] = {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
-    }
+    results["machine"] = machine()
     results["note"] = (
         "executor_added = loop - ws echo floor - direct TRADE floor; all loopback, one machine, "
         "shared with other work (2 cores), so treat p99 as noisy"
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    write_report(args.out, results)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,8 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_brain import BenchExecutor
-from floors import RESULTS, Child, machine, stats
+from floors import RESULTS, Child, stats
+from report_file import machine, write_report
 
 HEARTBEAT_MS = 1000
 #: fake executors that execute at once, for the brain's own commands/s
@@ -381,9 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     logger.remove()  # the store logs its migrations; the JSON is the output
     logger.add(sys.stderr, level="WARNING")
     report = asyncio.run(measure(args))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(report, indent=2))
+    write_report(args.out, report)
     return 0
 
 

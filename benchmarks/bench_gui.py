@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -57,6 +56,7 @@ from bench_executor import (  # noqa: E402
     summary,
     ws_echo_floor,
 )
+from report_file import machine, write_report  # noqa: E402
 
 from executor_app.config import BrainSettings  # noqa: E402
 from fx_demo.stack import Program, _script, free_port  # noqa: E402
@@ -356,20 +356,13 @@ def main() -> None:
         config = None if args.child == "-" else Path(args.child)
         sys.exit(child(config, args.stop_file, args.mode))
     results = asyncio.run(run(args))
-    results["machine"] = {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
-    }
+    results["machine"] = machine()
     results["note"] = (
         "lag = how late a 10 ms PreciseTimer fires on the GUI thread; the runtime runs on its "
         "own asyncio loop and thread (RuntimeHost). All loopback, one machine shared with "
         "other work (2 cores): p99 is noisy; compare p50s."
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    write_report(args.out, results)
 
 
 if __name__ == "__main__":

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import multiprocessing as mp
-import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -33,6 +30,8 @@ import zmq
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from report_file import machine, write_report  # noqa: E402
 
 from tests.conftest import free_port  # noqa: E402
 
@@ -180,9 +179,7 @@ def main() -> int:
         return float(max(measure() for _ in range(repeat)))
 
     results: dict[str, Any] = {
-        "python": platform.python_version(),
         "zmq": zmq.zmq_version(),
-        "cpus": os.cpu_count(),
         "seconds_per_measurement": seconds,
         "command_figures": f"best of {repeat} runs",
     }
@@ -288,9 +285,8 @@ def main() -> int:
         shutil.rmtree(state, ignore_errors=True)
         ctx.term()
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    results["machine"] = machine()
+    write_report(args.out, results)
     return 0
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import subprocess
 import sys
 import time
@@ -35,7 +34,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_e2e import CpuWatch, Strategy, finish_profiles, open_stack, rss_mb, start_profiles
-from floors import RESULTS, machine, stats
+from floors import RESULTS, stats
+from report_file import machine, write_report
 
 COUNT_SUB = """
 import sys, time, zmq
@@ -151,9 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.window <= 0 or args.commands < 1 or any(r < 0 for r in args.rates):
         parser.error("--window and --commands must be positive, --rates not negative")
     report = asyncio.run(measure(args))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(report, indent=2))
+    write_report(args.out, report)
     return 0
 
 

@@ -24,16 +24,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from report_file import machine, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -64,17 +62,6 @@ def stats(samples_s: list[float], cdf: bool = False) -> dict[str, Any]:
     if cdf:  # for the latency CDF plots of docs/performance.md
         out["quantiles_ms"] = [pct(q / 50) for q in range(50)] + [out["max_ms"]]
     return out
-
-
-def machine() -> dict[str, Any]:
-    """Python, platform, CPU count and the load average right now (the machine is shared)."""
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
 
 
 class Child:
@@ -320,9 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_relay_server(args.zmq_port))
         return 0
     report = measure(args.n)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(report, indent=2))
+    write_report(args.out, report)
     return 0
 
 

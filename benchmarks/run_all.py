@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from report_file import load_average, machine, write_report
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -137,13 +138,9 @@ def steps() -> list[Step]:
     ]
 
 
-def load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
 def run_step(step: Step, quick: bool, timeout: float) -> dict[str, Any]:
     """Run one script; its report (or why there is none) with wall time and load."""
-    record: dict[str, Any] = {"script": step.script, "load_before": load()}
+    record: dict[str, Any] = {"script": step.script, "load_before": load_average()}
     if not (HERE / step.script).exists():
         record["status"] = "absent"
         return record
@@ -169,7 +166,7 @@ def run_step(step: Step, quick: bool, timeout: float) -> dict[str, Any]:
     except subprocess.TimeoutExpired:
         code, tail = None, [f"timed out after {timeout:.0f} s"]
     record["seconds"] = round(time.perf_counter() - start, 1)
-    record["load_after"] = load()
+    record["load_after"] = load_average()
     record["exit_code"] = code
     fresh = (
         step.report.exists() and step.report.stat().st_mtime >= time.time() - record["seconds"] - 1
@@ -211,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     suite: dict[str, Any] = {
         "when": started.isoformat(timespec="seconds"),
         "quick": args.quick,
-        "load_at_start": load(),
-        "cpus": os.cpu_count(),
+        "load_at_start": load_average(),
+        "machine": machine(),
         "steps": {},
     }
     t0 = time.perf_counter()
@@ -230,11 +227,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         suite["steps"][step.name] = run_step(step, args.quick, args.timeout)
     suite["seconds"] = round(time.perf_counter() - t0, 1)
-    suite["load_at_end"] = load()
+    suite["load_at_end"] = load_average()
     markdown, targets = render(suite, FIGURES, args.doc.parent)
     suite["targets"] = targets
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(suite, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_report(args.json, suite, indent=1, echo=False)
     args.doc.parent.mkdir(parents=True, exist_ok=True)
     args.doc.write_text(markdown, encoding="utf-8")
     failed = [n for n, s in suite["steps"].items() if s["status"] == "failed"]

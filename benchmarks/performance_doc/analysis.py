@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .values import dig, fmt
+from .values import dig, fmt, machine_of
 
 
 def section(lines: list[str], r: dict[str, Any], targets: list[dict[str, Any]]) -> None:
@@ -43,7 +43,7 @@ def section(lines: list[str], r: dict[str, Any], targets: list[dict[str, Any]]) 
     rate = dig(e2e, "sustained", "commands_per_s")
     cpu = dig(e2e, "sustained", "cpu_pct") or {}
     load = dig(r, "_suite", "load_at_start", 0) or 0
-    cpus = dig(r, "_suite", "cpus") or 2
+    cpus = machine_of(r.get("_suite")).get("cpus") or 2
     busy_note = (
         "The processes also used less CPU than the wall time allows: on this shared machine "
         f"(load average {fmt(load)} on {cpus} cores at the start) they wait in the run "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .values import dig, fmt
+from .values import dig, fmt, machine_of
 
 
 def section(lines: list[str], r: dict[str, Any]) -> None:
@@ -13,7 +13,7 @@ def section(lines: list[str], r: dict[str, Any]) -> None:
     if bundle:
         lines += ["## Bundle (benchmarks/bench_bundle.py)", ""]
         lines.append(
-            f"Size {fmt(dig(bundle, 'size', 'mib'))} MiB in {fmt(dig(bundle, 'size', 'files'))} files (report of {bundle.get('when')})."
+            f"Size {fmt(dig(bundle, 'size', 'mib'))} MiB in {fmt(dig(bundle, 'size', 'files'))} files (report of {machine_of(bundle).get('when')})."
         )
         lines += ["", "| start-up | median ms | mean ms |", "|---|---:|---:|"]
         for k, v in (bundle.get("startup") or {}).items():

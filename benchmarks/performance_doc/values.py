@@ -50,3 +50,20 @@ def compact(data: Any) -> str:
         return x
 
     return json.dumps(strip(data), indent=1, ensure_ascii=False)[:3000]
+
+
+def machine_of(report: Any) -> dict[str, Any]:
+    """A report's machine block (``benchmarks/report_file.py``): python, platform, cpus, when...
+
+    Reports written before every script shared ``report_file.machine()`` kept
+    some of these at the top level (run_all's suite: ``cpus``; bench_brain:
+    ``when``, ``python`` and ``machine`` as a string; bench_bundle and
+    bench_codec: ``when``/``python``/``platform``/``cpus``), and bench_executor
+    and bench_gui named the load ``load_average_1m_at_end``. Committed reports
+    of that time are still rendered, so both places are read here, and only here.
+    """
+    if not isinstance(report, dict):
+        return {}
+    old = {k: report[k] for k in ("python", "platform", "cpus", "when") if k in report}
+    block = report.get("machine")
+    return {**old, **block} if isinstance(block, dict) else old
