@@ -14,6 +14,7 @@ from loguru import logger
 from executor_app.core.safety import Holding, Quote
 from executor_app.core.wire_views import order_view, position_view
 from executor_app.terminal_bridge import TerminalBridge, TerminalError
+from executor_app.tick_intake import TickIntake
 from fx_protocol.brain_wire import OpenOrder, Position
 from fx_protocol.terminal_wire import (
     AccountInfo,
@@ -29,7 +30,6 @@ from fx_protocol.terminal_wire import (
     TerminalAccount,
     TerminalOrder,
     TerminalPosition,
-    TickEvent,
 )
 
 
@@ -42,7 +42,8 @@ class TerminalMirror:
         self.positions: list[TerminalPosition] = []
         self.orders: list[TerminalOrder] = []
         self.account: TerminalAccount | None = None
-        self.quotes: dict[str, Quote] = {}
+        self._quotes: dict[str, Quote] = {}
+        self._ticks = TickIntake()
         self._points: dict[str, float] = {}
         self._dirty: set[str] = set()
         #: positions opened by our commands that a refresh has not shown yet
@@ -120,7 +121,7 @@ class TerminalMirror:
                 for spec in info.symbols:
                     self._points[spec.symbol] = spec.point
                     if spec.bid > 0 and spec.ask > 0:
-                        self.quotes[spec.symbol] = Quote(
+                        self._quotes[spec.symbol] = Quote(
                             bid=spec.bid, ask=spec.ask, point=spec.point
                         )
             await bridge.request(lambda rid: Subscribe(request_id=rid, symbols=symbols), wait_s)
@@ -129,17 +130,27 @@ class TerminalMirror:
 
     # ---------------------------------------------------------------- ticks
 
-    def on_ticks(self, ticks: dict[str, TickEvent]) -> None:
-        for symbol, tick in ticks.items():
-            self.quotes[symbol] = Quote(
-                bid=tick.bid, ask=tick.ask, point=self._points.get(symbol, 0.0)
-            )
-            self._dirty.add(symbol)
+    def on_ticks(self, frames: dict[bytes, bytes]) -> None:
+        """The latest raw tick per topic, from the terminal bridge's thread (thread-safe)."""
+        self._ticks.offer(frames)
+
+    @property
+    def quotes(self) -> dict[str, Quote]:
+        """The latest quote per symbol; ticks offered since the last read are decoded now."""
+        if self._ticks.pending:
+            for tick in self._ticks.take():
+                symbol = tick.symbol
+                self._quotes[symbol] = Quote(
+                    bid=tick.bid, ask=tick.ask, point=self._points.get(symbol, 0.0)
+                )
+                self._dirty.add(symbol)
+        return self._quotes
 
     def take_changed_quotes(self) -> dict[str, Quote]:
         """Quotes changed since the last call (each symbol once, latest value)."""
+        quotes = self.quotes
         dirty, self._dirty = self._dirty, set()
-        return {symbol: self.quotes[symbol] for symbol in dirty}
+        return {symbol: quotes[symbol] for symbol in dirty}
 
     # ---------------------------------------------------------------- views
 

@@ -171,14 +171,14 @@ async def test_ticks_resume_after_terminal_restart(runtime: Runtime, sim: Sim) -
 
 async def test_ticks_of_symbols_without_a_spec_are_not_forwarded(runtime: Runtime) -> None:
     """A tick for a symbol the executor never subscribed to (no point size) is not forwarded."""
-    from fx_protocol.terminal_wire import TickEvent
+    from fx_protocol.terminal_wire import TickEvent, encode
 
     seen: list[ExecutorEvent] = []
     runtime.subscribe(seen.append)
     stray = TickEvent(
         instance="x", seq=1, symbol="USDCHF", bid=0.9, ask=0.9002, time_msc=1_700_000_000_000
     )
-    runtime.terminal.on_ticks({"USDCHF": stray})
+    runtime.terminal.on_ticks({b"tick.USDCHF": encode(stray)})
     await until(lambda: any(isinstance(e, TickReceived) and e.symbol == "EURUSD" for e in seen))
     await asyncio.sleep(3 / max(runtime.settings.brain.tick_forward_hz, 1))
     assert not [e for e in seen if isinstance(e, TickReceived) and e.symbol == "USDCHF"]

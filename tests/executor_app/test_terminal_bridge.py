@@ -7,10 +7,19 @@ import signal
 from typing import Any
 
 import pytest
+import zmq
 
+from executor_app.core.event_stream import Continuity
 from executor_app.terminal_bridge import TerminalBridge, TerminalTimeout, TerminalUnavailable
 from fx_demo.stack import free_port
-from fx_protocol.terminal_wire import Ping, Pong, QueryCommand
+from fx_protocol.terminal_wire import (
+    Ping,
+    Pong,
+    QueryCommand,
+    TickEvent,
+    TradeTransactionEvent,
+    encode,
+)
 from tests.executor_app.conftest import Sim
 
 
@@ -97,3 +106,72 @@ async def test_silent_peer_times_out_as_unknown(sim: Sim) -> None:
             sim.program.proc.send_signal(signal.SIGCONT)  # type: ignore[union-attr]
     finally:
         await asyncio.to_thread(bridge.stop)
+
+
+async def test_ticks_arrive_raw_latest_per_topic_and_gaps_are_still_seen() -> None:
+    """Ticks reach on_ticks as raw frames (latest per topic); a lost seq still reports a gap.
+
+    The continuity check reads every tick's seq before ticks are coalesced, so a tick
+    dropped by coalescing is never taken for a lost event, and a real hole is.
+    """
+    context = zmq.Context.instance()
+    pub = context.socket(zmq.PUB)
+    pub.setsockopt(zmq.LINGER, 0)
+    events = f"tcp://127.0.0.1:{free_port()}"
+    pub.bind(events)
+    frames: list[dict[bytes, bytes]] = []
+    gaps: list[Continuity] = []
+    trades: list[object] = []
+    bridge = TerminalBridge(
+        f"tcp://127.0.0.1:{free_port()}",
+        events,
+        5.0,
+        asyncio.get_running_loop(),
+        on_event=trades.append,
+        on_ticks=frames.append,
+        on_availability=lambda available, health: None,
+        on_gap=gaps.append,
+    )
+    bridge.start()
+    try:
+
+        def publish(event: TickEvent | TradeTransactionEvent) -> None:
+            topic = b"tick.EURUSD" if isinstance(event, TickEvent) else b"trade"
+            pub.send_multipart([topic, encode(event)])
+
+        def tick(seq: int, bid: float) -> TickEvent:
+            return TickEvent(
+                instance="i1", seq=seq, symbol="EURUSD", bid=bid, ask=bid + 0.0002, time_msc=1
+            )
+
+        # Slow joiner: publish until the subscription has reached the publisher.
+        seq = 0
+        while not frames:
+            seq += 1
+            publish(tick(seq, 1.0))
+            await asyncio.sleep(0.01)
+        for bid in (1.1, 1.2, 1.3):
+            seq += 1
+            publish(tick(seq, bid))
+        seq += 1
+        deal = TradeTransactionEvent(
+            instance="i1", seq=seq, kind="ORDER_DELETE", symbol="EURUSD", order=7, time_msc=1
+        )
+        publish(deal)
+        for _ in range(200):
+            if trades and frames[-1][b"tick.EURUSD"] == encode(tick(seq - 1, 1.3)):
+                break
+            await asyncio.sleep(0.01)
+        assert trades == [deal]
+        assert frames[-1] == {b"tick.EURUSD": encode(tick(seq - 1, 1.3))}
+        assert Continuity.GAP not in gaps
+        seq += 2  # one event lost on the way
+        publish(tick(seq, 1.4))
+        for _ in range(200):
+            if gaps:
+                break
+            await asyncio.sleep(0.01)
+        assert gaps == [Continuity.GAP]
+    finally:
+        await asyncio.to_thread(bridge.stop)
+        pub.close()
