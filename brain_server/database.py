@@ -14,37 +14,120 @@ just to be authenticated. That thread never writes.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import functools
+import queue
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from brain_server.store import Store
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
+_Job = tuple[
+    Callable[[], Any],
+    asyncio.AbstractEventLoop | None,
+    "asyncio.Future[Any] | concurrent.futures.Future[Any]",
+]
+
+
+class _Worker:
+    """One thread that runs calls in the order they were queued.
+
+    Cheaper per call than ``loop.run_in_executor`` on a ThreadPoolExecutor (a
+    concurrent Future chained to an asyncio one, locks and a semaphore per call):
+    a call is a queue put, and its outcome one ``call_soon_threadsafe`` back.
+    Every command makes several such trips (authentication, submit, delivery
+    claim, the executor's messages), so this was a visible share of the brain's
+    CPU per command under load (py-spy, docs/performance.md).
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def _started(self) -> None:
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                    self._thread.start()
+
+    def run(self, fn: Callable[[], T]) -> asyncio.Future[T]:
+        """Queue ``fn``; the future resolves on the running loop with its outcome."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._started()
+        self._jobs.put((fn, loop, future))
+        return future
+
+    def run_blocking(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the thread and wait for it here (closing, outside any loop)."""
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._started()
+        self._jobs.put((fn, None, future))
+        return future.result()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            fn, loop, future = job
+            if loop is None:
+                assert isinstance(future, concurrent.futures.Future)
+                try:
+                    future.set_result(fn())
+                except BaseException as exc:
+                    future.set_exception(exc)
+                continue
+            assert isinstance(future, asyncio.Future)
+            # A caller cancelled before the call started (as run_in_executor would skip it).
+            if future.cancelled():
+                continue
+            try:
+                outcome, failed = fn(), False
+            except BaseException as exc:
+                outcome, failed = exc, True
+            with contextlib.suppress(RuntimeError):  # loop closed: nobody waits any more
+                loop.call_soon_threadsafe(_settle, future, outcome, failed)
+
+
+def _settle(future: asyncio.Future[Any], outcome: Any, failed: bool) -> None:
+    if future.cancelled():
+        return
+    if failed:
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
 
 class Database:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="brain-db")
+        self._writer = _Worker("brain-db")
         # An in-memory database cannot be opened twice: reads then share the writer.
         self._separate_reader = str(store.path) != ":memory:"
-        self._reader_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="brain-db-read")
+        self._reader_worker = _Worker("brain-db-read")
         self._reader: Store | None = None
 
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn`` (a bound Store method) on the database thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, functools.partial(fn, *args, **kwargs))
+        return await self._writer.run(functools.partial(fn, *args, **kwargs))
 
     async def read(self, fn: Callable[[Store], T]) -> T:
         """Run ``fn(store)``, which only reads, on the read connection's thread."""
-        loop = asyncio.get_running_loop()
         if not self._separate_reader:
-            return await loop.run_in_executor(self._thread, fn, self.store)
-        return await loop.run_in_executor(self._reader_thread, self._on_reader, fn)
+            return await self._writer.run(functools.partial(fn, self.store))
+        return await self._reader_worker.run(functools.partial(self._on_reader, fn))
 
     def _on_reader(self, fn: Callable[[Store], T]) -> T:
         if self._reader is None:
@@ -57,7 +140,7 @@ class Database:
             self._reader = None
 
     def close(self) -> None:
-        self._reader_thread.submit(self._close_reader).result()
-        self._reader_thread.shutdown(wait=True)
-        self._thread.submit(self.store.close).result()
-        self._thread.shutdown(wait=True)
+        self._reader_worker.run_blocking(self._close_reader)
+        self._reader_worker.stop()
+        self._writer.run_blocking(self.store.close)
+        self._writer.stop()

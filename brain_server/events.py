@@ -1,8 +1,9 @@
 """The events stream behind ``/ws/events``: publish once, fan out to every subscriber.
 
-An event is encoded once and queued to each subscriber; a subscriber whose
-queue is full is too slow to follow and is dropped (its socket closes with
-1013 and a reason) rather than slowing the order flow.
+An event is encoded once, to the text of its frame, and queued to each
+subscriber; a subscriber whose queue is full is too slow to follow and is
+dropped (its socket closes with 1013 and a reason) rather than slowing the
+order flow.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ _encoder = msgspec.json.Encoder()
 @dataclass(eq=False)
 class Subscription:
     executor_id: str | None
-    queue: asyncio.Queue[bytes]
+    queue: asyncio.Queue[str]  # frame text, encoded once for all subscribers
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -47,7 +48,7 @@ class EventBus:
     def publish(self, event: StrategyEvent, executor_id: str | None = None) -> None:
         if not self._subscribers:
             return
-        data = _encoder.encode(event)
+        data = _encoder.encode(event).decode()
         for sub in list(self._subscribers):
             if sub.executor_id is not None and executor_id != sub.executor_id:
                 continue

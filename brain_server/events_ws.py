@@ -43,7 +43,7 @@ async def events_socket(socket: WebSocket[Any, Any, Any]) -> None:
         async def pump() -> None:
             while True:
                 data = await sub.queue.get()
-                await socket.send_data(data.decode())
+                await socket.send_data(data)
 
         async def drain() -> None:
             while True:

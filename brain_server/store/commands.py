@@ -26,6 +26,12 @@ from fx_protocol.command_ids import new_command_id
 from fx_protocol.commands import TradeCommand
 from fx_protocol.vocabulary import CommandStatus, Priority, ReasonCode, RejectSource
 
+#: A command with its stored result, if any: one query where a row and then its result
+#: took two (the command path reads a row back after every status move).
+COMMAND_WITH_RESULT = (
+    "SELECT c.*, r.body AS result_body FROM commands c LEFT JOIN results r ON r.command_id = c.id"
+)
+
 
 class CommandQueries(CredentialQueries):
     # ------------------------------------------------------------ commands
@@ -101,9 +107,7 @@ class CommandQueries(CredentialQueries):
             if existing is None:
                 raise
             return existing, False
-        row = self.get_command(command_id)
-        assert row is not None
-        return row, True
+        return _inserted_row(command_id, r), True
 
     def _insert_command(self, db: sqlite3.Connection, command_id: str, r: NewCommand) -> None:
         db.execute(
@@ -129,12 +133,12 @@ class CommandQueries(CredentialQueries):
 
     def _by_idempotency(self, key: str) -> CommandRow | None:
         row = self._db.execute(
-            "SELECT * FROM commands WHERE idempotency_key = ?", (key,)
+            f"{COMMAND_WITH_RESULT} WHERE c.idempotency_key = ?", (key,)
         ).fetchone()
         return None if row is None else self._command_row(row)
 
     def get_command(self, command_id: str) -> CommandRow | None:
-        row = self._db.execute("SELECT * FROM commands WHERE id = ?", (command_id,)).fetchone()
+        row = self._db.execute(f"{COMMAND_WITH_RESULT} WHERE c.id = ?", (command_id,)).fetchone()
         return None if row is None else self._command_row(row)
 
     def list_commands(
@@ -151,11 +155,11 @@ class CommandQueries(CredentialQueries):
             ("strategy_id", strategy_id),
         ):
             if value is not None:
-                clauses.append(f"{column} = ?")
+                clauses.append(f"c.{column} = ?")
                 params.append(value)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._db.execute(
-            f"SELECT * FROM commands {where} ORDER BY created_ms DESC, id DESC LIMIT ?",
+            f"{COMMAND_WITH_RESULT} {where} ORDER BY c.created_ms DESC, c.id DESC LIMIT ?",
             (*params, limit),
         )
         return [self._command_row(r) for r in rows]
@@ -259,7 +263,7 @@ class CommandQueries(CredentialQueries):
                         (session_id, seq, now_ms, now_ms, now_ms, row["id"]),
                     )
                 fresh_row = db.execute(
-                    "SELECT * FROM commands WHERE id = ?", (row["id"],)
+                    f"{COMMAND_WITH_RESULT} WHERE c.id = ?", (row["id"],)
                 ).fetchone()
                 send.append(
                     Outgoing(self._command_row(fresh_row), seq, delivery.possible_duplicate)
@@ -294,15 +298,14 @@ class CommandQueries(CredentialQueries):
             f"UPDATE commands SET {assignments} WHERE id = ? AND status = ?",
             (*sets.values(), row["id"], current.value),
         )
-        fresh = db.execute("SELECT * FROM commands WHERE id = ?", (row["id"],)).fetchone()
+        fresh = db.execute(f"{COMMAND_WITH_RESULT} WHERE c.id = ?", (row["id"],)).fetchone()
         return StatusChange(self._command_row(fresh), current)
 
     # ------------------------------------------------------------ row mapping
 
     def _command_row(self, row: sqlite3.Row) -> CommandRow:
-        result_row = self._db.execute(
-            "SELECT body FROM results WHERE command_id = ?", (row["id"],)
-        ).fetchone()
+        """A row of :data:`COMMAND_WITH_RESULT` as a :class:`CommandRow`."""
+        result_body = row["result_body"]
         return CommandRow(
             id=row["id"],
             executor_id=row["executor_id"],
@@ -327,5 +330,34 @@ class CommandQueries(CredentialQueries):
             executed_ms=row["executed_ms"],
             completed_ms=row["completed_ms"],
             updated_ms=row["updated_ms"],
-            result=result_decoder.decode(result_row[0]) if result_row else None,
+            result=result_decoder.decode(result_body) if result_body else None,
         )
+
+
+def _inserted_row(command_id: str, r: NewCommand) -> CommandRow:
+    """The row ``_insert_command`` just wrote, without reading it back (nothing else sets it)."""
+    return CommandRow(
+        id=command_id,
+        executor_id=r.executor_id,
+        strategy_id=r.strategy_id,
+        command=r.command,
+        status=CommandStatus.PENDING,
+        priority=r.priority,
+        idempotency_key=r.idempotency_key,
+        expiry_ms=r.expiry_ms,
+        expires_ms=expires_at(r.now_ms, r.expiry_ms),
+        origin=r.origin,
+        reason=None,
+        source=None,
+        field=None,
+        message=None,
+        session_id=None,
+        seq=None,
+        retry_count=0,
+        created_ms=r.now_ms,
+        sent_ms=None,
+        acknowledged_ms=None,
+        executed_ms=None,
+        completed_ms=None,
+        updated_ms=r.now_ms,
+    )

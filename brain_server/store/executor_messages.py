@@ -38,10 +38,28 @@ class ExecutorMessageQueries(CommandQueries):
         """Several seq-carrying messages in one transaction: one fsync for the lot.
 
         All or nothing: if one fails, none is stored (and none is ACKed), so the
-        executor sends them all again on its next session.
+        executor sends them all again on its next session. The executor's stored
+        seq is read once and written once per batch (the same row either way).
         """
-        with self._tx():
-            return [self.apply_reliable(executor_id, m, now_ms) for m in messages]
+        with self._tx() as db:
+            last = int(
+                db.execute(
+                    "SELECT last_executor_seq FROM executors WHERE id = ?", (executor_id,)
+                ).fetchone()[0]
+            )
+            applied: list[Applied] = []
+            for message in messages:
+                if seq_verdict(message.seq, last) is SeqVerdict.REPLAY:
+                    applied.append(Applied(ack_seq=last, replay=True))
+                    continue
+                applied.append(self._apply_new(db, executor_id, message, now_ms))
+                last = message.seq
+            if any(not a.replay for a in applied):
+                db.execute(
+                    "UPDATE executors SET last_executor_seq = ?, last_seen_ms = ? WHERE id = ?",
+                    (last, now_ms, executor_id),
+                )
+            return applied
 
     def apply_reliable(
         self,
@@ -50,48 +68,44 @@ class ExecutorMessageQueries(CommandQueries):
         now_ms: int,
     ) -> Applied:
         """Store one seq-carrying executor message exactly once (replays are only ACKed)."""
-        with self._tx() as db:
-            last = int(
-                db.execute(
-                    "SELECT last_executor_seq FROM executors WHERE id = ?", (executor_id,)
-                ).fetchone()[0]
-            )
-            if seq_verdict(message.seq, last) is SeqVerdict.REPLAY:
-                return Applied(ack_seq=last, replay=True)
-            applied = Applied(ack_seq=message.seq)
-            if isinstance(message, Fill):
-                self._store_fill(db, executor_id, message.fill, now_ms, applied)
-            else:
-                row = db.execute(
-                    "SELECT * FROM commands WHERE id = ? AND executor_id = ?",
-                    (message.command_id, executor_id),
-                ).fetchone()
-                if row is None:
-                    applied.warning = (
-                        f"{type(message).__name__} for unknown command {message.command_id}"
-                    )
-                elif isinstance(message, CommandAck):
-                    change = self._transition(db, row, CommandStatus.ACKNOWLEDGED, now_ms)
-                    applied.changes.extend([change] if change else [])
-                elif isinstance(message, CommandReject):
-                    change = self._transition(
-                        db,
-                        row,
-                        CommandStatus.REJECTED,
-                        now_ms,
-                        reason=message.reason.value,
-                        source=message.source.value,
-                        field=message.field,
-                        message=message.message,
-                    )
-                    applied.changes.extend([change] if change else [])
-                else:
-                    self._store_result(db, executor_id, row, message.result, now_ms, applied)
-            db.execute(
-                "UPDATE executors SET last_executor_seq = ?, last_seen_ms = ? WHERE id = ?",
-                (message.seq, now_ms, executor_id),
-            )
+        (applied,) = self.apply_reliable_many(executor_id, [message], now_ms)
+        return applied
+
+    def _apply_new(
+        self,
+        db: sqlite3.Connection,
+        executor_id: str,
+        message: CommandAck | CommandReject | ExecutionResult | Fill,
+        now_ms: int,
+    ) -> Applied:
+        applied = Applied(ack_seq=message.seq)
+        if isinstance(message, Fill):
+            self._store_fill(db, executor_id, message.fill, now_ms, applied)
             return applied
+        row = db.execute(
+            "SELECT id, status FROM commands WHERE id = ? AND executor_id = ?",
+            (message.command_id, executor_id),
+        ).fetchone()
+        if row is None:
+            applied.warning = f"{type(message).__name__} for unknown command {message.command_id}"
+        elif isinstance(message, CommandAck):
+            change = self._transition(db, row, CommandStatus.ACKNOWLEDGED, now_ms)
+            applied.changes.extend([change] if change else [])
+        elif isinstance(message, CommandReject):
+            change = self._transition(
+                db,
+                row,
+                CommandStatus.REJECTED,
+                now_ms,
+                reason=message.reason.value,
+                source=message.source.value,
+                field=message.field,
+                message=message.message,
+            )
+            applied.changes.extend([change] if change else [])
+        else:
+            self._store_result(db, executor_id, row, message.result, now_ms, applied)
+        return applied
 
     def _store_result(
         self,
