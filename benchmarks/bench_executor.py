@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from report_file import machine, write_report  # noqa: E402
 
-from fx_demo.stack import Program, _script, free_port  # noqa: E402
+from fx_demo.stack import Program, free_port, script_argv  # noqa: E402
 from fx_protocol.brain_wire import (  # noqa: E402
     Ack,
     CommandAck,
@@ -250,7 +250,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     sim = Program(
         "sim",
         [
-            *_script("fx-mt5sim"),
+            *script_argv("fx-mt5sim"),
             "--command-endpoint",
             command_ep,
             "--events-endpoint",
@@ -291,7 +291,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         },
     }
     (tmp / "executor.toml").write_text(tomli_w.dumps(config))
-    runner = _script("fx-executor")
+    runner = script_argv("fx-executor")
     if args.profile:
         # Profile the executor itself (cProfile writes the stats when it exits).
         runner = [

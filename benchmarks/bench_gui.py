@@ -59,7 +59,7 @@ from bench_executor import (  # noqa: E402
 from report_file import machine, write_report  # noqa: E402
 
 from executor_app.config import BrainSettings  # noqa: E402
-from fx_demo.stack import Program, _script, free_port  # noqa: E402
+from fx_demo.stack import Program, free_port, script_argv  # noqa: E402
 
 TIMER_MS = 10
 
@@ -201,7 +201,7 @@ async def phase(
     config = write_config(tmp, kind, port, *sim_ep)
     stop_file = tmp / f"{kind}.stop"
     if kind == "headless":
-        argv = [*_script("fx-executor"), "--headless", "--config", str(config)]
+        argv = [*script_argv("fx-executor"), "--headless", "--config", str(config)]
         ready = "fx-executor ready"
     else:
         mode = {
@@ -283,7 +283,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     sim = Program(
         "sim",
         [
-            *_script("fx-mt5sim"),
+            *script_argv("fx-mt5sim"),
             "--command-endpoint",
             command_ep,
             "--events-endpoint",

@@ -19,7 +19,7 @@ class StackError(Exception):
     """A program of the stack did not start or answer in time."""
 
 
-def _script(name: str) -> list[str]:
+def script_argv(name: str) -> list[str]:
     """The console script from this interpreter's environment, or ``python -m``."""
     candidate = Path(sys.executable).with_name(name)
     if candidate.exists():

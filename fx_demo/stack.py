@@ -33,8 +33,7 @@ from typing import Any
 
 import tomli_w
 
-from fx_demo.program import KILL, Program, StackError
-from fx_demo.program import _script as _script
+from fx_demo.program import KILL, Program, StackError, script_argv
 from fx_demo.stack_client import FINAL, StackClient
 from fx_demo.stack_layout import free_port
 from fx_demo.tcp_proxy import TcpProxy
@@ -49,6 +48,7 @@ __all__ = [
     "StackError",
     "TcpProxy",
     "free_port",
+    "script_argv",
 ]
 
 KEY_ENV = "FX_STACK_EXECUTOR_KEY"
@@ -79,7 +79,7 @@ class Stack(StackClient):
 
     def register(self, executor_name: str = "stack-executor", token_name: str = "stack") -> None:
         """Register the executor and a REST token in a fresh brain database."""
-        brain = _script("fx-brain")
+        brain = script_argv("fx-brain")
         out = self._run(
             [*brain, "executors", "add", executor_name, "--json", "--db", str(self.brain_db)]
         )
@@ -103,7 +103,7 @@ class Stack(StackClient):
 
     def start_brain(self) -> None:
         argv = [
-            *_script("fx-brain"),
+            *script_argv("fx-brain"),
             "serve",
             "--host",
             "127.0.0.1",
@@ -136,7 +136,7 @@ class Stack(StackClient):
         env = self._env()
         env["FX_STACK_ADMIN_PASSWORD"] = password
         argv = [
-            *_script("fx-brain"),
+            *script_argv("fx-brain"),
             "admin-password",
             "--username",
             username,
@@ -153,7 +153,7 @@ class Stack(StackClient):
 
     def start_sim(self) -> None:
         argv = [
-            *_script("fx-mt5sim"),
+            *script_argv("fx-mt5sim"),
             "--command-endpoint",
             self.command_endpoint,
             "--events-endpoint",
@@ -209,7 +209,7 @@ class Stack(StackClient):
         env[SIGNING_ENV] = self.signing_secret
         mode = [] if gui_env is not None else ["--headless"]
         env.update(gui_env or {})
-        argv = [*_script("fx-executor"), *mode, "--config", str(self.config_path)]
+        argv = [*script_argv("fx-executor"), *mode, "--config", str(self.config_path)]
         program = self.programs.get("executor") or self._program("executor", argv, env)
         program.env = env
         program.start()

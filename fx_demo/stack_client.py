@@ -11,7 +11,7 @@ import urllib.request
 from collections.abc import Iterable
 from typing import Any
 
-from fx_demo.program import StackError, _script
+from fx_demo.program import StackError, script_argv
 from fx_demo.stack_layout import StackLayout
 
 FINAL = {"executed", "rejected", "expired", "cancelled"}
@@ -84,7 +84,7 @@ class StackClient(StackLayout):
     def deals(self) -> list[dict[str, Any]]:
         """The simulated account's deals, from the simulator's own database."""
         done = subprocess.run(
-            [*_script("fx-mt5sim"), "deals", "--state-dir", str(self.sim_state), "--json"],
+            [*script_argv("fx-mt5sim"), "deals", "--state-dir", str(self.sim_state), "--json"],
             capture_output=True,
             text=True,
             env=self._env(),

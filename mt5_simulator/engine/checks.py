@@ -7,7 +7,7 @@ Each refusal raises :class:`~mt5_simulator.engine.rules.RefusedError` with its r
 from __future__ import annotations
 
 from fx_protocol.retcodes import Retcode
-from mt5_simulator.engine.holdings import _EPS, Holdings
+from mt5_simulator.engine.holdings import FLOAT_TOLERANCE, Holdings
 from mt5_simulator.engine.market import Quote
 from mt5_simulator.engine.rules import RefusedError
 from mt5_simulator.engine.symbols import Instrument
@@ -67,7 +67,7 @@ class Checks(Holdings):
     def _check_margin(self, symbol: str, buy: float, sell: float) -> None:
         info = self.account_info()
         required = self.margin((symbol, buy, sell))
-        if required > info.equity + _EPS:
+        if required > info.equity + FLOAT_TOLERANCE:
             raise RefusedError(
                 Retcode.NO_MONEY,
                 f"not enough money: margin {required:.2f} > equity {info.equity:.2f}",

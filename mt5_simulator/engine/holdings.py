@@ -29,7 +29,8 @@ from mt5_simulator.engine.market import Quote
 from mt5_simulator.engine.symbols import Instrument
 from mt5_simulator.engine.triggers import trigger_levels
 
-_EPS = 1e-9
+#: tolerance for float comparisons of volumes, prices and money (the engine's values are floats)
+FLOAT_TOLERANCE = 1e-9
 
 
 class Holdings:
@@ -87,7 +88,7 @@ class Holdings:
             spec = self.instruments[symbol]
             netting = self.account.mode == "netting"
             volume = abs(buy - sell) if netting else max(buy, sell)
-            if volume <= _EPS:
+            if volume <= FLOAT_TOLERANCE:
                 continue
             quote = self.quotes.get(symbol)
             price = (quote.bid + quote.ask) / 2.0 if quote else spec.start_price

@@ -14,7 +14,7 @@ from mt5_simulator.engine.account import (
 )
 from mt5_simulator.engine.book import Changeset, Position, Transaction
 from mt5_simulator.engine.checks import Checks
-from mt5_simulator.engine.holdings import _EPS
+from mt5_simulator.engine.holdings import FLOAT_TOLERANCE
 from mt5_simulator.engine.rules import RefusedError
 from mt5_simulator.engine.symbols import Instrument
 
@@ -155,10 +155,10 @@ class MarketOrders(Checks):
             closing = min(volume, existing.volume)
             profit = self._realised(spec, existing, closing, price)
             remaining = spec.normalize_volume(existing.volume - volume)
-            if remaining > _EPS:
+            if remaining > FLOAT_TOLERANCE:
                 existing.volume = remaining
                 entry = "OUT"
-            elif remaining < -_EPS:
+            elif remaining < -FLOAT_TOLERANCE:
                 # Reversal: the position id stays, the direction and open price change.
                 existing.is_buy = is_buy
                 existing.volume = spec.normalize_volume(-remaining)
@@ -168,7 +168,7 @@ class MarketOrders(Checks):
                 entry = "INOUT"
             else:
                 entry = "OUT"
-            if abs(remaining) <= _EPS:
+            if abs(remaining) <= FLOAT_TOLERANCE:
                 del self.positions[existing.ticket]
                 changes.positions[existing.ticket] = None
             else:

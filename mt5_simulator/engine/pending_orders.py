@@ -10,7 +10,7 @@ from fx_protocol.terminal_wire import (
 )
 from mt5_simulator.engine import rules
 from mt5_simulator.engine.book import Changeset, PendingOrder, Transaction
-from mt5_simulator.engine.holdings import _EPS
+from mt5_simulator.engine.holdings import FLOAT_TOLERANCE
 from mt5_simulator.engine.market import Quote
 from mt5_simulator.engine.position_changes import PositionChanges
 from mt5_simulator.engine.rules import RefusedError
@@ -87,7 +87,7 @@ class PendingOrders(PositionChanges):
         spec = self.instruments[order.symbol]
         quote = self._check_symbol(spec, now, opening_buy=None)
         market = quote.ask if order.is_buy else quote.bid
-        if abs(market - order.price) < spec.freeze_level * spec.point - _EPS:
+        if abs(market - order.price) < spec.freeze_level * spec.point - FLOAT_TOLERANCE:
             raise RefusedError(Retcode.FROZEN, f"order {ticket} is within the freeze level")
         del self.orders[ticket]
         changes.orders[ticket] = None

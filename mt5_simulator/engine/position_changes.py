@@ -10,7 +10,7 @@ from fx_protocol.terminal_wire import (
 )
 from mt5_simulator.engine import rules
 from mt5_simulator.engine.book import Changeset, Position, Transaction
-from mt5_simulator.engine.holdings import _EPS
+from mt5_simulator.engine.holdings import FLOAT_TOLERANCE
 from mt5_simulator.engine.market_orders import MarketOrders
 from mt5_simulator.engine.rules import RefusedError
 from mt5_simulator.engine.symbols import Instrument
@@ -30,7 +30,7 @@ class PositionChanges(MarketOrders):
         volume = position.volume
         if request.volume is not None:
             volume = rules.check_volume(spec, request.volume)
-            if volume > position.volume + _EPS:
+            if volume > position.volume + FLOAT_TOLERANCE:
                 raise RefusedError(
                     Retcode.INVALID_CLOSE_VOLUME,
                     f"close volume {volume} exceeds position volume {position.volume}",
@@ -95,7 +95,7 @@ class PositionChanges(MarketOrders):
             reason,
             now,
         )
-        if remaining > _EPS:
+        if remaining > FLOAT_TOLERANCE:
             position.volume = remaining
             changes.positions[position.ticket] = position
         else:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fx_demo.stack import Program, _script, free_port
+from fx_demo.stack import Program, free_port, script_argv
 
 
 class Sim:
@@ -15,7 +15,7 @@ class Sim:
         self.command_endpoint = f"tcp://127.0.0.1:{free_port()}"
         self.events_endpoint = f"tcp://127.0.0.1:{free_port()}"
         argv = [
-            *_script("fx-mt5sim"),
+            *script_argv("fx-mt5sim"),
             "--command-endpoint",
             self.command_endpoint,
             "--events-endpoint",

@@ -7,13 +7,13 @@ import signal
 import subprocess
 from pathlib import Path
 
-from fx_demo.stack import Program, _script, free_port
+from fx_demo.stack import Program, free_port, script_argv
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("FX_")}
     return subprocess.run(
-        [*_script("fx-executor"), *args],
+        [*script_argv("fx-executor"), *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -79,7 +79,7 @@ log_dir = "{tmp_path / "logs"}"
     env["CLI_TEST_KEY"] = "very-secret-key"
     program = Program(
         "executor",
-        [*_script("fx-executor"), "--headless", "--config", str(config)],
+        [*script_argv("fx-executor"), "--headless", "--config", str(config)],
         env,
         tmp_path / "out.log",
     )

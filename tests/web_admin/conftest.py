@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from fx_demo.stack import Stack, _script
+from fx_demo.stack import Stack, script_argv
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -38,7 +38,7 @@ def set_admin_password(stack: Stack, password: str = ADMIN_PASSWORD) -> None:
     env["FX_TEST_ADMIN_PASSWORD"] = password
     done = subprocess.run(
         [
-            *_script("fx-brain"),
+            *script_argv("fx-brain"),
             "admin-password",
             "--password-env",
             "FX_TEST_ADMIN_PASSWORD",
