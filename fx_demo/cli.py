@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -34,6 +34,8 @@ from fx_demo.watch import Watch
 
 PROG = "fx-demo"
 METAVARS = {"run_for": "SECONDS", "port": "PORT", "data_dir": "DIR", "seed": "N", "pace": "SECONDS"}
+#: what stops the demo: Ctrl+C and SIGTERM (a service manager, a test harness)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class UsageError(Exception):
@@ -117,38 +119,56 @@ def main(argv: list[str] | None = None) -> int:
     problem = port_problem(settings.port)
     if problem:
         return fail(problem, 1)
-    # From here on SIGTERM stops like Ctrl+C: whatever has started gets stopped.
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    # From here on Ctrl+C and SIGTERM stop the demo: whatever has started gets stopped.
+    previous = {sig: signal.signal(sig, _interrupt) for sig in STOP_SIGNALS}
     try:
         console = Console()
         if note:
             console.say(f"{PROG}: {note}")
         return Demo(settings, gui, console).run()
-    except (KeyboardInterrupt, Terminated):  # before anything was started
+    except (KeyboardInterrupt, Interrupted):  # before anything was started
         return 0
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread the way Ctrl+C raises KeyboardInterrupt.
+class Interrupted(BaseException):
+    """Ctrl+C or SIGTERM while the demo starts, raised in the main thread by :func:`_interrupt`.
 
-    Not a KeyboardInterrupt itself: a KeyboardInterrupt that reaches the
-    interpreter's top level ends Python by SIGINT (exit status -2), and a full
-    CI run once saw the demo end that way after a SIGTERM during start-up. A
-    type of its own keeps SIGTERM's path apart from Ctrl+C's and ends in the
-    demo's own exit code.
+    Never a KeyboardInterrupt: CPython remembers a KeyboardInterrupt that
+    leaves an ``exec()`` or ``eval()`` of a string, and dataclasses and
+    namedtuple build their methods that way, so any import can be one (the
+    brain's store is imported while the demo starts). At exit the interpreter
+    then ends itself by SIGINT, however cleanly the demo caught it and
+    stopped: exit status -2 and nothing on stderr, as a full CI run once saw
+    (tests/fx_demo/test_cli.py pins the signal inside such an ``exec()``).
     """
 
 
-def _terminate(_signum: int, _frame: FrameType | None) -> None:
-    raise Terminated
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise Interrupted
+
+
+def _run_loop(coro: Coroutine[Any, Any, int]) -> int:
+    """``asyncio.run``, then the stop signals' handlers as they were before it.
+
+    The loop's own handlers (``Demo.trade``) are removed when it closes, and
+    asyncio leaves SIGTERM to its default action then (the process dies, its
+    programs orphaned) and Ctrl+C to KeyboardInterrupt.
+    """
+    before = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    try:
+        return asyncio.run(coro)
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager
 def _signals_ignored() -> Iterator[None]:
     """While the programs stop: a second Ctrl+C must not leave them orphaned."""
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
     try:
         yield
     finally:
@@ -204,8 +224,8 @@ class Demo:
                 raise sim_failure[0]
             self.start_executor(stack)
             self.banner(stack, login)
-            code = asyncio.run(self.trade(stack))
-        except (KeyboardInterrupt, Terminated):
+            code = _run_loop(self.trade(stack))
+        except (KeyboardInterrupt, Interrupted):
             self.console.say(f"{PROG}: interrupted while starting")
         except StackError as exc:
             self.keep = True  # the logs say why
@@ -288,7 +308,7 @@ class Demo:
         stop = asyncio.Event()
         reasons: list[tuple[str, int]] = []
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             try:
                 loop.add_signal_handler(sig, stop.set)
             except (NotImplementedError, RuntimeError):  # Windows
