@@ -6,6 +6,8 @@ Also the health carried by heartbeats and PONG
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import msgspec
 import zmq
 from loguru import logger
@@ -52,42 +54,58 @@ class EventFeed(TerminalState):
     def _emit_ticks(self, count: int) -> None:
         now = self._now()
         if self._replay is not None:
+            ticks = []
             for _ in range(count):
                 tick = next(self._replay, None)
                 if tick is None:
-                    self._replay = iter(())
-                    self._paused = True
-                    logger.info("replay finished; quotes stay at their last values")
-                    return
-                self._tick(tick.symbol, tick.bid, tick.ask, now)
+                    break
+                ticks.append((tick.symbol, tick.bid, tick.ask))
+            self._quote_all(ticks, now)
+            if len(ticks) < count:
+                self._replay = iter(())
+                self._paused = True
+                logger.info("replay finished; quotes stay at their last values")
             return
-        walk = self._walk
-        for _ in range(count):
-            symbol, bid, ask = walk.next_tick()
-            self._tick(symbol, bid, ask, now)
+        next_tick = self._walk.next_tick
+        self._quote_all([next_tick() for _ in range(count)], now)
 
     def _tick(self, symbol: str, bid: float, ask: float, now: int) -> None:
-        if (
-            self.engine.conditions.market_hours == "sessions"
-            and not self.engine.instruments[symbol].is_open(now)
-        ) or symbol in self.engine.conditions.closed_symbols:
-            return  # no quotes while the market is closed, as on a real feed
-        if not self.engine.conditions.connected:
+        self._quote_all(((symbol, bid, ask),), now)
+
+    def _quote_all(self, quotes: Iterable[tuple[str, float, float]], now: int) -> None:
+        """Each quote into the engine and out on PUB; what a quote triggers is committed first.
+
+        Tens of thousands a second: what stays the same for a batch (conditions,
+        sockets) is looked up once, not per tick.
+        """
+        engine = self.engine
+        conditions = engine.conditions
+        if not conditions.connected:
             return  # a terminal cut off from its trade server receives no ticks
-        changes = self.engine.on_quote(symbol, bid, ask, now)
-        self._last_tick_msc = now
-        if symbol in self._published:
-            self._seq += 1
-            assert self._pub is not None
-            event = TickEvent(
-                instance=self.instance, seq=self._seq, symbol=symbol, bid=bid, ask=ask, time_msc=now
-            )
-            # Two plain sends with a precomputed flag: send_multipart's per-call
-            # flag arithmetic was a third of the cost of a tick (benchmarks/bench_mt5sim.py).
-            self._pub.send(_TICK_TOPICS.get(symbol) or b"tick." + symbol.encode(), _SNDMORE)
-            self._pub.send(encode(event))
-        if changes is not None:
-            self._apply(changes, now)
+        sessions = conditions.market_hours == "sessions"
+        closed = conditions.closed_symbols
+        instruments = engine.instruments
+        on_quote = engine.on_quote
+        published = self._published
+        instance = self.instance
+        assert self._pub is not None
+        send = self._pub.send
+        for symbol, bid, ask in quotes:
+            if symbol in closed or (sessions and not instruments[symbol].is_open(now)):
+                continue  # no quotes while the market is closed, as on a real feed
+            changes = on_quote(symbol, bid, ask, now)
+            self._last_tick_msc = now
+            if symbol in published:
+                self._seq += 1
+                event = TickEvent(
+                    instance=instance, seq=self._seq, symbol=symbol, bid=bid, ask=ask, time_msc=now
+                )
+                # Two plain sends with a precomputed flag: send_multipart's per-call
+                # flag arithmetic was a third of the cost of a tick (benchmarks/bench_mt5sim.py).
+                send(_TICK_TOPICS.get(symbol) or b"tick." + symbol.encode(), _SNDMORE)
+                send(encode(event))
+            if changes is not None:
+                self._apply(changes, now)  # publishes with the next seq, in order
 
     def _apply(self, changes: Changeset, now: int) -> None:
         """Commit what a tick or the clock changed, then publish it."""
