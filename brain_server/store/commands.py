@@ -223,8 +223,17 @@ class CommandQueries(CredentialQueries):
         and unanswered by earlier sessions, flagged as possible duplicates.
         Marking happens before the frames are written: a crash in between
         leaves them ``sent``, so they are resent, never lost.
+
+        This transaction commits without an fsync (``_without_fsync``), the one write of
+        the command path that does: a crash of the brain keeps the mark; a power cut
+        may roll it back to ``pending`` (only if nothing committed after it, an ACK or
+        RESULT of these commands included). Such a command is sent again as new; the
+        executor answers a journaled id with its first answer and the terminal's ledger
+        trades an id once, so it is never traded twice; an answer that arrives for it
+        while it is still ``pending`` marks it sent first (``_apply_new``).
+        docs/reliability.md § The sent mark says what this costs.
         """
-        with self._tx() as db:
+        with self._without_fsync(), self._tx() as db:
             unanswered = (
                 db.execute(
                     "SELECT * FROM commands WHERE executor_id = ? AND status = 'sent'",

@@ -26,7 +26,8 @@ class StoreConnection:
         )
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        self._synchronous = synchronous.upper()
+        self._db.execute(f"PRAGMA synchronous={self._synchronous}")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.execute("PRAGMA busy_timeout=10000")
         self._migrate()
@@ -56,6 +57,28 @@ class StoreConnection:
             raise
         else:
             self._db.execute("COMMIT")
+
+    @contextmanager
+    def _without_fsync(self) -> Iterator[None]:
+        """The transactions inside commit with ``synchronous=NORMAL``: no fsync of their own.
+
+        For writes that may be lost to a power cut (never to a crash of the process: in WAL
+        mode a NORMAL commit is in the file system at once) because losing them is
+        recovered elsewhere; only the delivery claim (``claim_delivery`` says why). The
+        WAL is one file replayed in order, so the next FULL commit (a submit, an executor
+        message) syncs these too: a power cut can only take the tail after the last
+        fsync, never a NORMAL commit without the FULL ones that followed it.
+        ``synchronous`` belongs to the connection, so it is set and put back around the
+        transaction, outside it, on the one writer thread.
+        """
+        if self._synchronous not in ("FULL", "EXTRA") or self._db.in_transaction:
+            yield
+            return
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            yield
+        finally:
+            self._db.execute(f"PRAGMA synchronous={self._synchronous}")
 
     def _migrate(self) -> None:
         with self._tx() as db:

@@ -86,6 +86,8 @@ class ExecutorMessageQueries(CommandQueries):
             "SELECT id, status FROM commands WHERE id = ? AND executor_id = ?",
             (message.command_id, executor_id),
         ).fetchone()
+        if row is not None and row["status"] == CommandStatus.PENDING.value:
+            row = self._sent_mark_lost(db, row, now_ms, applied)
         if row is None:
             applied.warning = f"{type(message).__name__} for unknown command {message.command_id}"
         elif isinstance(message, CommandAck):
@@ -106,6 +108,27 @@ class ExecutorMessageQueries(CommandQueries):
         else:
             self._store_result(db, executor_id, row, message.result, now_ms, applied)
         return applied
+
+    def _sent_mark_lost(
+        self, db: sqlite3.Connection, row: sqlite3.Row, now_ms: int, applied: Applied
+    ) -> sqlite3.Row:
+        """An answer to a command the brain has as ``pending``: it was sent, the mark was lost.
+
+        The executor answers only commands it received, so the command was sent; its
+        ``sent`` mark (committed without an fsync, ``claim_delivery``) was rolled back
+        by a power cut. It is marked sent now, so the answer applies as it would have;
+        otherwise the answer would be stored and ACKed but move nothing, and the resend
+        of the command would get only a replay of the same answer.
+        """
+        change = self._transition(db, row, CommandStatus.SENT, now_ms)
+        if change is None:
+            return row
+        applied.changes.append(change)
+        applied.warning = f"{row['id']} was answered while pending: its sent mark was lost"
+        fresh: sqlite3.Row = db.execute(
+            "SELECT id, status FROM commands WHERE id = ?", (row["id"],)
+        ).fetchone()
+        return fresh
 
     def _store_result(
         self,

@@ -75,6 +75,58 @@ def test_status_never_moves_backwards(tmp_path: Path) -> None:
     store.close()
 
 
+def test_answer_to_a_pending_command_marks_it_sent_first(tmp_path: Path) -> None:
+    """The sent mark was lost (power cut): the executor's ACK and RESULT still apply."""
+    store = Store(tmp_path / "b.db")
+    executor_id, _ = store.add_executor("x", 1)
+    row, _ = store.submit_command(**{k: getattr(new(executor_id), k) for k in NewCommand.__slots__})
+    ack = CommandAck(seq=1, command_id=row.id, timestamp=now())
+    body = ExecutionResultBody(success=True, status="executed", ticket=5)
+    result = ExecutionResult(
+        timestamp=now(), seq=2, command_id=row.id, executor_id=executor_id, result=body
+    )
+    acked, executed = store.apply_reliable_many(executor_id, [ack, result], 3_000)
+    assert [(c.previous, c.row.status) for c in acked.changes] == [
+        (CommandStatus.PENDING, CommandStatus.SENT),
+        (CommandStatus.SENT, CommandStatus.ACKNOWLEDGED),
+    ]
+    assert acked.warning is not None
+    assert "sent mark was lost" in acked.warning
+    assert [c.row.status for c in executed.changes] == [CommandStatus.EXECUTED]
+    current = store.get_command(row.id)
+    assert current is not None
+    assert current.status is CommandStatus.EXECUTED
+    assert current.sent_ms == 3_000
+    assert current.result == body
+    store.close()
+
+
+def test_only_the_delivery_claim_commits_without_fsync(tmp_path: Path) -> None:
+    """The claim's transaction runs at synchronous=NORMAL; submits and results stay FULL."""
+    store = Store(tmp_path / "b.db")
+    executor_id, _ = store.add_executor("x", 1)
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    row, _ = store.submit_command(**{k: getattr(new(executor_id), k) for k in NewCommand.__slots__})
+    assert not any("synchronous" in s for s in statements)
+    statements.clear()
+    store.claim_delivery(executor_id, "s-1", fresh=True, first_seq=1, limit=10, now_ms=2_000)
+    pragmas = [s for s in statements if "synchronous" in s or s in ("BEGIN IMMEDIATE", "COMMIT")]
+    assert pragmas == [
+        "PRAGMA synchronous=NORMAL",
+        "BEGIN IMMEDIATE",
+        "COMMIT",
+        "PRAGMA synchronous=FULL",
+    ]
+    statements.clear()
+    ack = CommandAck(seq=1, command_id=row.id, timestamp=now())
+    store.apply_reliable(executor_id, ack, 3_000)
+    assert not any("synchronous" in s for s in statements)
+    store._db.set_trace_callback(None)
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    store.close()
+
+
 def test_migrations_are_idempotent_and_wal(tmp_path: Path) -> None:
     """Opening a database twice migrates once; the journal mode is WAL."""
     Store(tmp_path / "b.db").close()
