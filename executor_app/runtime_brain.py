@@ -34,7 +34,8 @@ from fx_protocol.brain_wire import (
 )
 from fx_protocol.vocabulary import CommandStatus, ReasonCode
 
-_signal_decoder = msgspec.json.Decoder(TradeSignal)
+#: a journaled TRADE_SIGNAL back from its stored JSON (validated when it arrived)
+signal_decoder = msgspec.json.Decoder(TradeSignal)
 
 
 class BrainSide(RuntimeState):
@@ -101,7 +102,7 @@ class BrainSide(RuntimeState):
             row is not None
             and not row.local
             and self._auth.active
-            and authenticity.is_replay(signal, _signal_decoder.decode(row.signal))
+            and authenticity.is_replay(signal, signal_decoder.decode(row.signal))
         ):
             # docs/security.md: a known id with other content is never executed or
             # answered as if it were the journaled command.

@@ -22,7 +22,7 @@ from executor_app.core.events import (
     TerminalConnectionChanged,
 )
 from executor_app.core.wire_views import fill_report, get_deals
-from executor_app.runtime_brain import _signal_decoder
+from executor_app.runtime_brain import signal_decoder
 from executor_app.runtime_state import RuntimeState
 from executor_app.terminal_bridge import TerminalError
 from fx_protocol.brain_wire import Fill
@@ -230,4 +230,4 @@ def _command_of(signal: bytes, local: bool) -> TradeCommand:
     """The command of a journaled row (local commands store the bare command)."""
     if local:
         return msgspec.json.decode(signal, type=TradeCommand)
-    return _signal_decoder.decode(signal).command
+    return signal_decoder.decode(signal).command
