@@ -172,6 +172,13 @@ class Journal:
 
     # ---------------------------------------------------------------- commands
 
+    def command_known(self, command_id: str) -> bool:
+        """Whether the command is journaled (cheaper than :meth:`command`: no row is built)."""
+        row = self._conn.execute(
+            "SELECT 1 FROM commands WHERE command_id = ?", (command_id,)
+        ).fetchone()
+        return row is not None
+
     def command(self, command_id: str) -> CommandRow | None:
         row = self._conn.execute(
             "SELECT command_id, status, local, signal, answer_seq, reason, received_at,"
@@ -276,35 +283,35 @@ class Journal:
 
     # ---------------------------------------------------------------- deals
 
-    def deal_known(self, ticket: int) -> bool:
-        row = self._conn.execute("SELECT 1 FROM deals WHERE ticket = ?", (ticket,)).fetchone()
-        return row is not None
-
     def record_deal(
         self, ticket: int, command_id: str | None, now: datetime, report: Builder | None
     ) -> OutboxEntry | None:
         """Remember a deal and queue its FILL, once; None if it was already recorded."""
         stamp = now.isoformat()
         with self._conn:
-            if self.deal_known(ticket):
+            # The ticket's row decides "once" (primary key): no separate lookup, and no
+            # FILL queued unless the row went in. Its seq is the one _append takes next.
+            inserted = self._conn.execute(
+                "INSERT OR IGNORE INTO deals (ticket, command_id, seq, recorded_at)"
+                " VALUES (?,?,?,?)",
+                (ticket, command_id, self._last_seq + 1 if report else None, stamp),
+            ).rowcount
+            if not inserted:
                 return None
             entry = self._append("FILL", command_id, report, stamp) if report else None
-            self._conn.execute(
-                "INSERT INTO deals (ticket, command_id, seq, recorded_at) VALUES (?,?,?,?)",
-                (ticket, command_id, entry.seq if entry else None, stamp),
-            )
-            self._conn.execute(
-                "INSERT INTO state (key, value) VALUES ('last_deal', ?) ON CONFLICT(key)"
-                " DO UPDATE SET value ="
-                " MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
-                (str(ticket),),
-            )
         self._commit_seq(entry)
         return entry
 
     def last_deal_ticket(self) -> int | None:
+        """The newest deal known: the newest recorded, or the baseline set at first start.
+
+        Journals written before deals were read from their own table also kept the
+        newest ticket in the ``last_deal`` state value; it still counts.
+        """
+        newest = self._conn.execute("SELECT MAX(ticket) FROM deals").fetchone()[0]
         value = self.get_state("last_deal")
-        return int(value) if value is not None else None
+        known = [t for t in (newest, int(value) if value is not None else None) if t is not None]
+        return max(known) if known else None
 
     def deals_caught_up(self) -> int | None:
         """The newest ticket of the last completed deal catch-up (journals from before

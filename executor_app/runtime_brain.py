@@ -174,7 +174,7 @@ class BrainSide(RuntimeState):
                     await self._reconciled.wait()
         now = self._clock()
         journal = self._j()
-        known = journal.command(signal.command_id) is not None
+        known = journal.command_known(signal.command_id)
         if verdict.allowed:
             verdict = safety.check(signal, self.limits, self._safety_context(now, known))
         command = signal.command

@@ -89,7 +89,7 @@ class TerminalSide(RuntimeState):
     def _record_deal(self, deal: TerminalDeal) -> None:
         """Report a deal as FILL exactly once, whoever caused it (command, SL/TP, manual)."""
         journal = self._j()
-        command_id = deal.comment if deal.comment and journal.command(deal.comment) else None
+        command_id = deal.comment if deal.comment and journal.command_known(deal.comment) else None
         report = fill_report(deal, command_id)
         if report is None:
             return

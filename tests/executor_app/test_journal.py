@@ -78,6 +78,42 @@ def test_deal_reported_once_and_last_ticket_is_numeric_max(tmp_path: Path) -> No
     assert journal.last_deal_ticket() == 10
 
 
+def test_a_deal_seen_twice_queues_one_fill_under_its_own_seq(tmp_path: Path) -> None:
+    """The second sighting of a deal writes nothing: no outbox entry, no seq used up."""
+    path = tmp_path / "j.sqlite3"
+    journal = Journal(path)
+    record(journal, "c1")
+    first = journal.record_deal(7, "c1", NOW, ack("c1"))
+    assert first is not None
+    assert first.seq == 2
+    assert journal.record_deal(7, "c1", NOW, ack("c1")) is None
+    assert journal.last_seq == 2
+    assert [e.seq for e in journal.outbox_after(0)] == [1, 2]
+    journal.close()
+    assert Journal(path).record_deal(7, None, NOW, None) is None
+
+
+def test_command_known_matches_command(tmp_path: Path) -> None:
+    """The cheap existence check agrees with the full row lookup."""
+    journal = Journal(tmp_path / "j.sqlite3")
+    record(journal, "c1")
+    assert journal.command_known("c1")
+    assert journal.command("c1") is not None
+    assert not journal.command_known("c2")
+    assert journal.command("c2") is None
+
+
+def test_last_deal_counts_the_stored_baseline(tmp_path: Path) -> None:
+    """The baseline (or an older journal's stored maximum) counts beside recorded deals."""
+    journal = Journal(tmp_path / "j.sqlite3")
+    assert journal.last_deal_ticket() is None
+    journal.set_state("last_deal", "50")
+    journal.record_deal(20, None, NOW, None)
+    assert journal.last_deal_ticket() == 50
+    journal.record_deal(60, None, NOW, None)
+    assert journal.last_deal_ticket() == 60
+
+
 def test_state_values_round_trip(tmp_path: Path) -> None:
     """Named state values persist across a reopen."""
     path = tmp_path / "j.sqlite3"
