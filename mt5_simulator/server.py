@@ -170,7 +170,7 @@ class SimulatedTerminal(RequestDispatch):
                 ticking = (pacing.paced or pacing.rate > 0) and not self._paused
                 wait_s = min(next_heartbeat, next_account) - mono
                 if ticking:
-                    wait_s = min(wait_s, pacing.at(emitted) - (mono - started))
+                    wait_s = min(wait_s, pacing.wake_at(emitted) - (mono - started))
                 if self._delayed:
                     wait_s = min(wait_s, self._delayed[0][0] - mono)
                 timeout = max(0, min(_MAX_POLL_MS, int(wait_s * 1000) + 1)) if wait_s > 0 else 0

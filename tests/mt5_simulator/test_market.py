@@ -63,6 +63,20 @@ def test_rate_pacing() -> None:
     assert math.isinf(Pacing(0.0).at(0))
 
 
+def test_steady_rate_wakes_for_bursts_and_replay_for_each_tick() -> None:
+    """At a high rate the feed wakes once per BURST_S of ticks; slow rates and replays per tick."""
+    fast = Pacing(20_000.0)
+    burst = int(20_000 * Pacing.BURST_S)
+    assert burst > 1
+    assert fast.wake_at(0) == pytest.approx(fast.at(burst))
+    assert fast.wake_at(0) <= Pacing.BURST_S + 1 / 20_000
+    assert fast.due(fast.wake_at(0)) == burst + 1
+    slow = Pacing(50.0)
+    assert slow.wake_at(3) == slow.at(3)
+    replay = Pacing(5.0, [0, 1000, 1000, 3000], speed=2.0)
+    assert replay.wake_at(1) == replay.at(1)
+
+
 def test_replay_pacing_follows_file_time() -> None:
     """With a speed the file's own gaps decide: at speed 2, a tick 1000 ms in is due at 0.5 s."""
     pacing = Pacing(5.0, [0, 1000, 1000, 3000], speed=2.0)
