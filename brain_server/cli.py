@@ -34,6 +34,21 @@ class FailureError(Exception):
     """The command could not do its job: exit code 1."""
 
 
+class Stopped(BaseException):
+    """SIGTERM or Ctrl+C while no server loop handles them (start-up, other subcommands): exit 0.
+
+    Never a KeyboardInterrupt: CPython remembers a KeyboardInterrupt that leaves an
+    ``exec()``/``eval()`` of a string (dataclasses and namedtuple build their methods
+    that way, so any import at start-up can be one) and, at exit, ends the process
+    by SIGINT however cleanly it was caught: exit status -2 instead of 0
+    (tests/brain_server/test_cli.py pins the signal inside such an ``exec()``).
+    """
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, help="SQLite database (env FX_BRAIN_DB)")
     parser.add_argument("--config", type=Path, help="TOML settings file (env FX_BRAIN_CONFIG)")
@@ -500,8 +515,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.command != "serve":
         _quiet_logging()
-    # uvicorn handles SIGINT/SIGTERM itself; elsewhere Ctrl-C ends quietly.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # uvicorn handles SIGINT/SIGTERM itself while it serves (and raises the signal
+    # again once stopped, which lands here); elsewhere both end the program quietly.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stop)
     try:
         handlers[args.command](args)
     except UsageError as exc:
@@ -510,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     except FailureError as exc:
         print(f"fx-brain: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Stopped):
         return 0
     return 0
 

@@ -133,6 +133,26 @@ def test_serve_ready_line_and_sigterm(tmp_path: Path) -> None:
             proc.stderr.close()
 
 
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_signal_inside_an_exec_while_starting_exits_0(tmp_path: Path, sig: str) -> None:
+    """SIGTERM or Ctrl+C handled inside exec() of a string while starting: exit 0, not by SIGINT.
+
+    A KeyboardInterrupt leaving such an exec() (dataclasses run one per method,
+    so any import can) makes CPython end the process by SIGINT at exit, exit -2.
+    """
+    env = {**os.environ, "FX_BRAIN_DB": str(tmp_path / "b.db")}
+    args = ["serve", "--port", str(free_port())]
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.brain_server.interrupted_brain", sig, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ready" not in done.stdout
+
+
 def test_serve_port_in_use_fails(tmp_path: Path) -> None:
     """serve on a taken port exits 1 with a one-line reason."""
     import socket
