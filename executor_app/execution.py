@@ -37,6 +37,7 @@ from executor_app.terminal_mirror import TerminalMirror
 from fx_protocol.brain_wire import ExecutionResult, ExecutionResultBody
 from fx_protocol.command_ids import new_command_id
 from fx_protocol.commands import TradeCommand
+from fx_protocol.retcodes import is_success
 from fx_protocol.terminal_wire import (
     CommandStatusReply,
     ErrorReply,
@@ -148,10 +149,21 @@ class Execution:
         is_buy = command.type.is_buy if command.type is not None else None
         body = reconciliation.result_body(outcome, duplicate, elapsed, command.price, is_buy)
         status = CommandStatus.EXECUTED if body.success else CommandStatus.REJECTED
-        if body.success and command.action is Action.OPEN_POSITION and outcome.position:
-            self._mirror.note_opened(outcome.position, command.symbol or "", outcome.volume)
+        if body.success:
+            self._note_exposure(command, outcome)
         self.finish(command_id, command, status, body, received, local)
         self._on_traded()
+
+    def _note_exposure(self, command: TradeCommand, outcome: TradeOutcome) -> None:
+        """What a successful command changed in the exposure before a refresh shows it."""
+        if command.action is Action.OPEN_POSITION and outcome.position:
+            self._mirror.note_opened(outcome.position, command.symbol or "", outcome.volume)
+        elif command.action is Action.CLOSE_POSITION and command.ticket:
+            self._mirror.note_closed(command.ticket, outcome.volume)
+        elif command.action is Action.CLOSE_ALL:
+            for item in outcome.closed:
+                if is_success(item.retcode):
+                    self._mirror.note_closed(item.ticket, item.volume)
 
     def finish(
         self,

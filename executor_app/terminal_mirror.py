@@ -58,6 +58,28 @@ class TerminalMirror:
             time.monotonic(),
         )
 
+    def note_closed(self, ticket: int, volume: float) -> None:
+        """Take a close by our own command off a fill that no refresh has shown yet.
+
+        A position opened and closed while one refresh was in flight is absent from
+        that refresh's answer, yet its fill was noted after the refresh started, so
+        it would still count as open until the next refresh: a MAX_POSITIONS refusal
+        right after a close (tests/e2e/test_safety_e2e.py saw it). A partial close
+        keeps the rest; an unknown closed volume (0) keeps it all, erring on the safe side.
+        """
+        noted = self._unconfirmed.get(ticket)
+        if noted is None or volume <= 0:
+            return
+        holding, at = noted
+        left = round(holding.volume - volume, 8)  # lots: no float residue in the exposure
+        if left <= 1e-9:
+            del self._unconfirmed[ticket]
+        else:
+            self._unconfirmed[ticket] = (
+                Holding(ticket=ticket, symbol=holding.symbol, volume=left),
+                at,
+            )
+
     def holdings(self) -> tuple[list[Holding], list[Holding]]:
         positions = [
             Holding(ticket=p.ticket, symbol=p.symbol, volume=p.volume) for p in self.positions
