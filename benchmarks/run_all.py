@@ -197,6 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per step")
     parser.add_argument("--doc", type=Path, default=DOC, help="markdown report path")
     parser.add_argument("--json", type=Path, default=RESULTS / "all.json", help="JSON report")
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="run nothing: write the markdown report again from the JSON report (after a "
+        "change to performance_doc's text)",
+    )
     args = parser.parse_args(argv)
     names = [s.name for s in steps()]
     for name in [*(args.only or []), *args.skip]:
@@ -204,6 +210,16 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown step {name!r}; steps: {', '.join(names)}")
     from performance_doc import render
 
+    if args.render_only:
+        try:
+            suite = json.loads(args.json.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            parser.error(f"cannot read the JSON report {args.json}: {exc}")
+        markdown, suite["targets"] = render(suite, FIGURES, args.doc.parent)
+        write_report(args.json, suite, indent=1, echo=False)
+        args.doc.write_text(markdown, encoding="utf-8")
+        print(f"wrote {args.doc} and {args.json} from {args.json}", file=sys.stderr)
+        return 0
     started = datetime.now(UTC)
     suite: dict[str, Any] = {
         "when": started.isoformat(timespec="seconds"),

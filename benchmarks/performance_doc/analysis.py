@@ -29,8 +29,9 @@ def section(lines: list[str], r: dict[str, Any], targets: list[dict[str, Any]]) 
         f"({fmt(relay)} ms) is two socket hops with nothing done; a command end to end "
         f"({fmt(seq)} ms p50) also pays, measured in this same run: an HTTP POST on the "
         f"brain's own stack with a do-nothing handler, {fmt(http)} ms p50 (httpx client + "
-        "Litestar/uvicorn, i.e. Python HTTP parsing on both ends, more than the whole relay "
-        f"floor by itself); the brain's durable submit, {fmt(fsync)} ms for the SQLite commit "
+        "Litestar on uvicorn with httptools: HTTP in Python on both ends, more than the whole "
+        "relay floor by itself); the brain's durable submit, "
+        f"{fmt(fsync)} ms for the SQLite commit "
         f"with `synchronous=FULL` (the same commit with NORMAL: {fmt(nosync)} ms: nearly all "
         "of it is the fsync); the delivery claim, the executor's journal commits and the "
         f"terminal's own trade (TRADE straight to the simulator: {fmt(direct)} ms p50); the "
@@ -63,9 +64,11 @@ def section(lines: list[str], r: dict[str, Any], targets: list[dict[str, Any]]) 
             f"one core per process ~{fmt(1000 / max(per.values()) if per else None, digits=0)}. "
             + busy_note
             + "The brain's share is mostly HTTP "
-            "(uvicorn h11 + Litestar routing and validation) and the events stream; "
-            "durability costs one fsync per batch (group commit of submits, and of an "
-            "executor's ACK/RESULT/FILL messages). 3,000 commands/s end to end would need "
+            "(Litestar routing, validation and the token guard's trip to the read thread, on "
+            "uvicorn with httptools and uvloop: ~44 % of its samples), its database thread "
+            "(~24 %) and WebSocket sends (~14 %: a TRADE_SIGNAL, an ACK and four events per "
+            "command); durability costs one fsync per batch (group commit of submits, and of "
+            "an executor's ACK/RESULT/FILL messages). 3,000 commands/s end to end would need "
             "well under 0.3 ms of CPU per command across brain, executor and terminal, "
             "which this Python stack does not reach; see the profiles at the end.",
             "",

@@ -1,5 +1,5 @@
-# ruff: noqa: E501, RUF001 - markdown table templates: long lines and the multiplication sign are the output
-"""The before → after section: the command-path changes since the 07:12 run and their figures."""
+# ruff: noqa: RUF001 - markdown templates: the multiplication sign and dashes are the output
+"""The before → after section: the changes since the 07:23 run and their figures."""
 
 from __future__ import annotations
 
@@ -7,30 +7,37 @@ from typing import Any
 
 from .values import dig, fmt
 
-# The full run of 2026-11-21T07:12 UTC (commit 102161b, load 1.4), before the command-path
-# changes listed in section(); kept here so every later run prints before → after.
+# The full run of 2026-11-21T07:23 UTC (commit 3230415, load 1.1), before the changes listed in
+# section(); kept here so every later run prints before → after.
 BEFORE: dict[str, float] = {
-    "relay floor p50 ms": 0.476,
-    "e2e one at a time p50 ms": 7.98,
-    "e2e one at a time p99 ms": 24.35,
-    "one at a time POST → 202 p50 ms": 2.38,
-    "one at a time 202 → executed event p50 ms": 5.45,
-    "e2e 32 in flight p50 ms": 83.63,
-    "commands/s, 32 in flight": 329.9,
-    "commands/s sustained, 64 in flight": 259.1,
-    "CPU ms per command: brain": 1.97,
-    "CPU ms per command: executor": 1.65,
-    "CPU ms per command: sim": 0.5,
-    "CPU ms per command: bench client": 0.52,
-    "executor loop p50 ms (bench_executor)": 2.05,
-    "executor's own share p50 ms": 1.41,
-    "executor CPU ms per command (bench_executor)": 1.77,
-    "brain submit p50 ms (bench_brain)": 3.72,
-    "do-nothing POST p50 ms (same run)": 2.03,
-    "brain submit − do-nothing POST p50 ms": 1.70,
-    "submit → TRADE_SIGNAL p50 ms (bench_brain)": 4.15,
-    "brain alone commands/s (bench_fleet)": 447.3,
-    "brain alone CPU ms per command (bench_fleet)": 2.19,
+    "relay floor p50 ms": 0.526,
+    "e2e one at a time p50 ms": 7.10,
+    "e2e one at a time p99 ms": 19.94,
+    "one at a time POST → 202 p50 ms": 2.09,
+    "one at a time 202 → executed event p50 ms": 4.91,
+    "e2e 32 in flight p50 ms": 75.58,
+    "commands/s, 32 in flight": 397.3,
+    "commands/s sustained, 64 in flight": 351.6,
+    "CPU ms per command: brain": 1.61,
+    "CPU ms per command: executor": 1.31,
+    "CPU ms per command: sim": 0.44,
+    "CPU ms per command: bench client": 0.38,
+    "executor loop p50 ms (bench_executor)": 1.76,
+    "executor's own share p50 ms": 1.24,
+    "executor CPU ms per command (bench_executor)": 1.47,
+    "brain submit p50 ms (bench_brain)": 2.42,
+    "do-nothing POST p50 ms (same run)": 1.34,
+    "brain submit − do-nothing POST p50 ms": 1.08,
+    "submit → TRADE_SIGNAL p50 ms (bench_brain)": 2.86,
+    "brain alone commands/s (bench_fleet)": 443.8,
+    "brain alone CPU ms per command (bench_fleet)": 2.24,
+    "executor start-up to ready p50 ms": 748.6,
+    "executor start-up to reconciled p50 ms": 1639.2,
+    "executor RSS after the load MB": 54.5,
+    "tray app RSS under 5,000 ticks/s MB": 122.2,
+    "ticks/s reaching the executor at '20,000/s' (*)": 11_499.5,
+    "executor CPU % at '20,000 ticks/s' (*)": 46.4,
+    "simulator CPU % at '20,000 ticks/s' (*)": 35.9,
 }
 
 
@@ -67,6 +74,19 @@ def _after(r: dict[str, Any], targets: list[dict[str, Any]]) -> dict[str, Any]:
             r, "fleet", "brain_throughput", "brain_cpu_ms_per_command"
         ),
     }
+    startup = dig(e2e, "executor", "startup") or {}
+    rates = dig(r, "ticks", "rates") or []
+    top: dict[str, Any] = next((x for x in rates if x["asked_ticks_per_s"] == 20000), {})
+    gui: dict[str, Any] = next((x["gui"] for x in rates if x.get("gui")), {})
+    after |= {
+        "executor start-up to ready p50 ms": dig(startup, "to_ready_ms", "p50_ms"),
+        "executor start-up to reconciled p50 ms": dig(startup, "to_reconciled_ms", "p50_ms"),
+        "executor RSS after the load MB": dig(e2e, "executor", "rss_after_load_mb"),
+        "tray app RSS under 5,000 ticks/s MB": gui.get("rss_mb"),
+        "ticks/s reaching the executor at '20,000/s' (*)": top.get("offered_ticks_per_s"),
+        "executor CPU % at '20,000 ticks/s' (*)": dig(top, "cpu_pct", "executor"),
+        "simulator CPU % at '20,000 ticks/s' (*)": dig(top, "cpu_pct", "sim"),
+    }
     for name in ("brain", "executor", "sim", "bench client"):
         if rate and name in cpu:
             after[f"CPU ms per command: {name}"] = round(cpu[name] / 100 / rate * 1000, 2)
@@ -74,49 +94,71 @@ def _after(r: dict[str, Any], targets: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def section(lines: list[str], r: dict[str, Any], targets: list[dict[str, Any]]) -> None:
-    """The command-path changes since the 07:12 run, and what they did, before → after."""
+    """The changes since the 07:23 run, and what they did, before → after."""
     after = _after(r, targets)
     lines += [
-        "## Command-path changes since the 07:12 run (before → after)",
+        "## Changes since the 07:23 run (before → after)",
         "",
-        "Each change is its own commit; the owning package's tests passed after each "
-        "(`tests/brain_server`, `tests/executor_app`, `tests/security`), `tests/e2e` after "
-        "all three (once a race in its fault tests was fixed: they read the simulator's "
-        "deals before the commands had executed, and failed the same without these "
-        "changes). Both runs are on the same shared 2-core machine; single figures move by "
-        "10–20 % between runs with the load alone, so read the table as a direction, not a "
-        "precise gain per change.",
+        "Each change is its own commit with its own A/B measurement in the message (CPU per "
+        "command or per tick, old and new code alternated on the same machine); the owning "
+        "package's tests passed after each. The table compares two full runs on the same shared "
+        "2-core machine: single figures move 10–20 % between runs with the load alone (this "
+        "run's relay floor is itself 0.75 ms against 0.53 ms before), so read it as a direction.",
         "",
-        "1. **REST authentication off the writer thread** (`brain_server/database.py`, "
-        "`api.py`). Every request made two trips to the brain's single database thread "
-        "(token lookup, then its allow-list), queued behind other requests' commits (an "
-        "fsync each). Both reads are now one call on a second thread with its own read "
-        "connection. Not a cache: in WAL mode a reader sees every committed change, so a "
-        "token revoked or an allow-list changed by `fx-brain` (another process) applies to "
-        "the very next request, as before (`tests/brain_server/test_auth.py`, "
-        "`tests/security`).",
-        "2. **No permessage-deflate on the brain's WebSockets** (`brain_server/cli.py`, "
-        "uvicorn `ws_per_message_deflate=False`). The events stream compressed every "
-        "frame (a few hundred bytes) for clients that offer deflate; the executor already "
-        "connected without it.",
-        "3. **One INFO log line per command in the executor** (`executor_app/runtime_terminal.py`): "
-        "the per-fill line is DEBUG (the fill is in the journal and reported to the brain); "
-        "the outcome line of each command, rejections, warnings, errors and every halt / "
-        "safety line stay as they were.",
+        "1. **The brain's HTTP stack**: uvicorn runs the `httptools` parser (C) instead of "
+        "`h11` (pure Python), and `fx-brain serve` runs on `uvloop` off Windows (new "
+        "dependencies; the executor keeps the stdlib loop it has on Windows). A/B: server CPU "
+        "per submit 1.79 → 1.12 ms one at a time; do-nothing POST 0.38 → 0.23 ms of CPU.",
+        "2. **The brain's database hops and statements**: each store call was a "
+        "`run_in_executor` trip through a thread pool; now one queue put to the writer (or "
+        "reader) thread and one `call_soon_threadsafe` back. A submit no longer reads back "
+        "the row it inserted, a command and its result are read in one query, a batch of "
+        "ACK/RESULT/FILL messages reads and writes the executor's sequence once, and each "
+        "events-stream frame is encoded once per event instead of once per subscriber.",
+        "3. **The brain's `sent` mark commits without an fsync** (`synchronous=NORMAL` for that "
+        "one transaction; submits and executor messages stay FULL): one fsync fewer per "
+        "delivery round. Backed by `tests/faults/test_lost_sent_mark.py` (the mark rolled "
+        "back as by a power cut: the command is delivered again and traded exactly once), "
+        "which also found a real bug, fixed: an executor answer that reached the brain for a "
+        "command it had as `pending` was stored but moved nothing, leaving the command `sent` "
+        "for ever. docs/reliability.md § The sent mark gives the trade-off.",
+        "4. **The executor's tick intake**: the terminal thread reads only each tick's "
+        "instance and sequence number (gap detection still sees every event), keeps the latest "
+        "raw frame per symbol and never wakes the event loop for a tick; a tick is decoded and "
+        "validated when it is used (forwarding, a safety check). While ticks stream, the SUB "
+        "socket is read in one batch every 2 ms, and at once while a request is in flight.",
+        "5. **The simulator's tick loop**: a batch of quotes goes through one loop with its "
+        "lookups hoisted, and at steady rates it wakes for bursts of up to 4 ms of ticks.",
+        "6. **The executor's journal**: existence checks instead of loading whole rows on the "
+        "command path, a deal recorded once by its primary key, and plain `sqlite3` instead of "
+        "`sqlite-utils`, whose import alone took ~0.45 s of the executor's start-up and ~15 MB "
+        "(it only opened the file; every statement was already plain SQL).",
+        "7. **`bench_ticks.py` measured half the rate it claimed** (*): the simulator's "
+        "`--tick-rate` counts all its symbols and the executor subscribes to its two allowed "
+        "ones, so the earlier '20,000 ticks/s' row gave the executor 10,000/s (the 11,500 "
+        "'offered' also counted a connect-time backlog). The simulator now quotes only the "
+        "executor's symbols: the rows marked (*) compare the old half-rate run with a "
+        "full-rate one.",
         "",
-        "| figure | before (07:12 run) | this run |",
+        "| figure | before (07:23 run) | this run |",
         "|---|---:|---:|",
     ]
     for name, before in BEFORE.items():
         lines.append(f"| {name} | {fmt(before)} | {fmt(after.get(name))} |")
     lines += [
         "",
-        "Reading it: the executor's CPU per command fell by about a fifth with only the "
-        "logging change on its side; the brain's latency figures fell, but its do-nothing "
-        "POST floor fell almost as much in the same run (a quieter machine), so compare "
-        "the brain's *added* time (submit − do-nothing POST), not the raw p50s. The brain "
-        "alone at 64 in flight (`bench_fleet`) did not move: there its CPU per command is "
-        "HTTP handling and the store's commits, which these changes do not touch.",
+        "Reading it: the brain's part of a command got cheaper (its CPU per command in the "
+        "sustained window and alone, its time added over a do-nothing POST, submit → "
+        "TRADE_SIGNAL), and one command end to end is faster at p50 and p99. The executor's "
+        "command figures did not move beyond the noise: its journal changes save ~50 µs of "
+        "CPU per command measured alone, lost among run-to-run differences. Its tick path and "
+        "start-up did move: less CPU at twice the real tick rate, and a faster start-up and "
+        "smaller RSS without sqlite-utils. So the executor's own share passing in the target "
+        "table is this run's slower relay floor, not a faster executor: `bench_executor` run "
+        "twice each on the old (3230415) and the new code, alternated, gave CPU per command "
+        "1.60 / 1.63 ms against 1.63 / 1.63 ms and loop p50 1.85 / 1.95 ms against "
+        "2.20 / 1.81 ms; against the earlier 0.53 ms floor the share would be ~2.7×. Read that "
+        "row as on the line, not as met.",
         "",
         "**Looked at and left as they are, on purpose:**",
         "",
@@ -129,17 +171,16 @@ def section(lines: list[str], r: dict[str, Any], targets: list[dict[str, Any]]) 
         "the terminal's idempotency ledger (a TRADE with a known command id answers its "
         "first outcome, `duplicate: true`) and by `QUERY_COMMAND` reconciliation "
         "(docs/reliability.md).",
-        "- *The brain's `sent` mark before TRADE_SIGNAL* keeps `synchronous=FULL` (one "
-        "fsync per delivery round, ~0.3 ms more than NORMAL in `bench_brain`'s store rows). "
-        "NORMAL there looks safe on paper: a mark rolled back by a power loss leaves the "
-        "command `pending`, it is sent again (without `possibleDuplicate`, which the "
-        "executor does not rely on), and the executor's journal or the terminal's ledger "
-        "dedups it by command id. It was not changed in this round: it is a durability "
-        "trade-off in the store, which was being split into a package at the time, and "
-        "it needs a fault-drill run to back it, not only an argument. Folding the claim "
-        "into the submit's transaction when the executor is online would save the fsync "
-        "too, but moves delivery order and sequence numbering out of the session: a "
-        "structural change, not done here.",
+        "- *The executor's terminal thread in the request path.* A TRADE goes from the "
+        "event loop to the bridge thread and back (0.17–0.19 ms to the send, 0.27 ms from the "
+        "reply until the loop resumes, 12–15 context switches per command). A prototype with "
+        "the event loop watching the DEALER socket itself cut one request alone from ~0.33 to "
+        "~0.22 ms, but in whole runs it moved CPU and p50 by less than the noise, and it needs "
+        "a selector loop: the Windows executor runs qasync's Proactor loop, which cannot watch "
+        "ZeroMQ sockets, so the product would keep the thread there anyway. Not shipped.",
+        "- *A short-lived token cache in front of REST authentication* would save the read "
+        "thread's trip per request (~11 % of the brain's HTTP samples), but a revoked token "
+        "must stop working on the very next request.",
         "- *The submit commit* (the 202 promise) keeps `synchronous=FULL`.",
         "- *One command at a time to the terminal* stays (order of execution; the EA's "
         "`OrderSend` is synchronous).",
