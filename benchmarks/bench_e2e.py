@@ -385,8 +385,17 @@ def finish_profiles(profilers: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-#: innermost frames of a thread that is waiting, not working
-IDLE_LEAVES = ("select (selectors.py", "poll (zmq/sugar/poll.py", "_worker (concurrent/")
+#: innermost frames of a thread that is waiting, not working. The brain's database
+#: threads wait in ``_Worker._run`` (a C queue get: its only leaf time). The brain runs
+#: uvloop, whose loop is C: py-spy shows its epoll wait, and its own C work on sockets,
+#: as ``Runner.run``, counted idle here (the Python the loop runs shows as deeper frames).
+IDLE_LEAVES = (
+    "select (selectors.py",
+    "poll (zmq/sugar/poll.py",
+    "_worker (concurrent/",
+    "_Worker._run (brain_server/database.py",
+    "Runner.run (asyncio/runners.py",
+)
 IDLE_CALLS = ("EpollSelector.select", "Poller.poll", "Condition.wait", "_worker (")
 OURS = ("brain_server/", "executor_app/", "fx_protocol/", "mt5_simulator/")
 

@@ -21,7 +21,10 @@ def section(lines: list[str], r: dict[str, Any]) -> None:
     lines += ["## Profiles (py-spy)", ""]
     lines.append(
         "py-spy at 250 Hz with idle stacks, all threads; a sample whose innermost frame is "
-        "a wait (select, ZeroMQ poll, an idle pool worker) counts as idle. Per process: the "
+        "a wait (select, ZeroMQ poll, an idle database or pool worker) counts as idle; in "
+        "the brain, which runs uvloop, the loop's own C code (its epoll wait and socket "
+        "work) shows as `Runner.run` and is counted idle too, so the brain's busy share is "
+        "its Python only. Per process: the "
         "share of busy samples, the innermost frames of the busy ones, and our functions "
         "by share of busy samples on the stack. Raw collapsed stacks in "
         "`benchmarks/results/raw/profiles/` (not committed)."
