@@ -18,29 +18,40 @@ together with the brain's answer (COMMAND_ACK or COMMAND_REJECT), and only
 then hands it to :class:`executor_app.execution.Execution`. Observers are
 called later, never in the order path.
 
-The class is assembled from parts, one subject each: ``runtime_state``
-(``RuntimeState``: the state, task ownership, observers, trading-state
-transitions, status messages), ``runtime_brain`` (what the brain sends: signals,
-the worker queue, HALT / RESUME, acks), ``runtime_terminal`` (what the EA sends:
-availability, events, deals, positions, reconciliation at start) and
-``runtime_periodic`` (status snapshots, tick forwarding, the clock). This module
-holds the lifecycle and the public API.
+``Runtime`` holds the lifecycle and the public API, and builds its parts, each
+given exactly what it uses:
+
+- ``RuntimeState`` (``runtime_state``): the shared state; the journal, brain link,
+  terminal bridge and execution are set on it by :meth:`Runtime.start`.
+- ``Tasks``, ``Observers``, ``TradingControl`` (``runtime_state``): task
+  ownership, observer dispatch, trading-state transitions.
+- ``BrainSide`` (``runtime_brain``): what the brain sends: signals, the worker
+  queue, HALT / RESUME, acks. Its callbacks go to the brain link.
+- ``TerminalSide`` (``runtime_terminal``): what the EA sends: availability,
+  events, deals, positions, reconciliation at start. Its callbacks go to the
+  terminal bridge; it is given the brain side's ``idle`` event.
+- ``PeriodicWork`` (``runtime_periodic``): status snapshots, tick forwarding,
+  the clock.
+
+The parts never call each other: what crosses (the ``idle`` event, the refresh
+wish of :class:`executor_app.execution.Execution`, tick subscription on new
+limits) is wired here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
 from loguru import logger
 
 from executor_app.brain_link import BrainLink
-from executor_app.config import signing_secret
+from executor_app.config import Settings, signing_secret
+from executor_app.core import authenticity
 from executor_app.core.events import LimitsChanged, Snapshot, TickReceived
 from executor_app.core.limits import Limits
 from executor_app.core.session import BrainSession, LinkState
@@ -49,167 +60,253 @@ from executor_app.execution import Execution
 from executor_app.journal import Journal
 from executor_app.runtime_brain import BrainSide
 from executor_app.runtime_periodic import PeriodicWork
-from executor_app.runtime_state import OUTBOX_RETENTION, Observer, RuntimeState, utcnow
+from executor_app.runtime_state import (
+    OUTBOX_RETENTION,
+    Observer,
+    Observers,
+    RuntimeState,
+    Tasks,
+    TradingControl,
+    utcnow,
+)
 from executor_app.runtime_terminal import TerminalSide
 from executor_app.terminal_bridge import TerminalBridge
+from executor_app.terminal_mirror import TerminalMirror
+from fx_protocol import BRAIN_PROTOCOL_VERSION
+from fx_protocol.brain_wire import Hello
 
 __all__ = ["OUTBOX_RETENTION", "Observer", "Runtime", "RuntimeState", "utcnow"]
 
 
-class Runtime(BrainSide, TerminalSide, PeriodicWork):
+class Runtime:
     """The executor: one instance per process, driven by its asyncio loop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        api_key: str,
+        *,
+        app_version: str = "",
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._api_key = api_key
+        state = RuntimeState(settings, app_version=app_version, clock=clock)
+        self._state = state
+        self._tasks = Tasks()
+        self._observers = Observers()
+        emit, spawn = self._observers.emit, self._tasks.spawn
+        self._control = TradingControl(state, emit=emit, spawn=spawn)
+        self._brain = BrainSide(
+            state,
+            self._control,
+            emit=emit,
+            auth=authenticity.Authenticity(
+                executor_id=state.executor_id,
+                required=settings.brain.require_signed_commands,
+            ),
+        )
+        self._terminal = TerminalSide(
+            state, self._control, emit=emit, spawn=spawn, idle=self._brain.idle
+        )
+        self._periodic = PeriodicWork(state, self._control, emit=emit)
+
+    # ================================================================ read-only views
+
+    @property
+    def settings(self) -> Settings:
+        return self._state.settings
+
+    @property
+    def limits(self) -> Limits:
+        return self._state.limits
+
+    @property
+    def executor_id(self) -> str:
+        return self._state.executor_id
+
+    @property
+    def trading(self) -> TradingStateMachine:
+        return self._state.trading
+
+    @property
+    def terminal(self) -> TerminalMirror:
+        return self._state.terminal
+
+    @property
+    def reconciled(self) -> bool:
+        return self._state.reconciled
+
+    @property
+    def journal(self) -> Journal | None:
+        return self._state.journal
+
+    @property
+    def link(self) -> BrainLink | None:
+        return self._state.link
+
+    @property
+    def bridge(self) -> TerminalBridge | None:
+        return self._state.bridge
 
     # ================================================================ public API
 
     async def start(self) -> None:
+        state = self._state
         loop = asyncio.get_running_loop()
         # The bridge thread decodes thousands of ticks a second; a shorter GIL switch
         # interval (default 5 ms; here 0.1 ms) keeps it from delaying the order flow.
         sys.setswitchinterval(0.0001)
-        brain = self.settings.brain
-        self._auth = msgspec.structs.replace(
-            self._auth,
-            secret=await asyncio.to_thread(signing_secret, self.settings),
+        settings = state.settings
+        brain = settings.brain
+        auth = self._brain.auth = msgspec.structs.replace(
+            self._brain.auth,
+            secret=await asyncio.to_thread(signing_secret, settings),
             max_age=timedelta(seconds=brain.command_max_age_seconds),
         )
-        if self._auth.required and not self._auth.secret:
+        if auth.required and not auth.secret:
             logger.warning(
                 "no command signing secret (keyring or brain.signing_secret_env): every "
                 "TRADE_SIGNAL will be refused BAD_SIGNATURE (docs/security.md)"
             )
-        journal = Journal(self.settings.storage.journal_file())
-        self.journal = journal
+        journal = Journal(settings.storage.journal_file())
+        state.journal = journal
         stored = journal.get_state("trading")
         if stored:
             latches = msgspec.json.decode(stored, type=Latches)
-            self.trading = TradingStateMachine(self.limits, self._zone, latches)
-        self.link = BrainLink(
-            url=self.settings.brain.url,
+            state.trading = TradingStateMachine(state.limits, state.zone, latches)
+        link = state.link = BrainLink(
+            url=brain.url,
             hello=self._hello,
             # WELCOME.lastExecutorSeq is authoritative; the stored ack is only what we show.
             session=BrainSession(acked_seq=int(journal.get_state("acked_seq") or 0)),
             outbox_after=journal.outbox_after,
-            on_message=self._on_brain_message,
-            on_connection=self._on_brain_connection,
-            on_ack=self._on_brain_ack,
-            connect_timeout=self.settings.brain.connect_timeout_seconds,
-            max_backoff=self.settings.brain.reconnect_max_seconds,
-            clock=self._clock,
+            on_message=self._brain.on_message,
+            on_connection=self._brain.on_connection,
+            on_ack=self._brain.on_ack,
+            connect_timeout=brain.connect_timeout_seconds,
+            max_backoff=brain.reconnect_max_seconds,
+            clock=state.clock,
             tls=brain,
         )
-        terminal = self.settings.terminal
+        terminal = settings.terminal
         if terminal.allow_remote:
             logger.warning(
                 "terminal.allow_remote: the EA's endpoints may be on another machine; its "
                 "ZeroMQ sockets have no authentication or encryption (docs/security.md)"
             )
-        self.bridge = TerminalBridge(
+        bridge = state.bridge = TerminalBridge(
             terminal.command_endpoint,
             terminal.events_endpoint,
             terminal.heartbeat_timeout_seconds,
             loop,
-            on_event=self._on_terminal_event,
-            on_ticks=self.terminal.on_ticks,
-            on_availability=self._on_terminal_availability,
-            on_gap=self._on_event_gap,
+            on_event=self._terminal.on_event,
+            on_ticks=state.terminal.on_ticks,
+            on_availability=self._terminal.on_availability,
+            on_gap=self._terminal.on_gap,
         )
-        self._execution = Execution(
+        state.execution = Execution(
             journal=journal,
-            bridge=self.bridge,
-            mirror=self.terminal,
-            executor_id=self.executor_id,
-            timeout=self._timeout,
-            clock=self._clock,
-            send_reliable=self._send_reliable,
-            emit=self._emit,
-            spawn=self._spawn,
-            on_traded=self._refresh_wanted.set,
+            bridge=bridge,
+            mirror=state.terminal,
+            executor_id=state.executor_id,
+            timeout=state.timeout,
+            clock=state.clock,
+            send_reliable=state.send_reliable,
+            emit=self._observers.emit,
+            spawn=self._tasks.spawn,
+            on_traded=self._terminal.refresh_wanted.set,
         )
-        self.bridge.start()
+        bridge.start()
         logger.info(
             "executor {} starting; trading state {}{}",
-            self.executor_id,
-            self.trading.state,
-            f" ({self.trading.reason})" if self.trading.reason else "",
+            state.executor_id,
+            state.trading.state,
+            f" ({state.trading.reason})" if state.trading.reason else "",
         )
-        self._spawn(self.link.run(), "brain-link")
-        self._spawn(self._worker(), "command-worker")
-        self._spawn(self._reconcile_at_start(), "reconciliation")
-        self._spawn(self._snapshots(), "snapshots")
-        self._spawn(self._forward_ticks(), "tick-forwarder")
-        self._spawn(self._positions_refresher(), "positions-refresher")
-        self._spawn(self._clock_tick(), "clock")
+        spawn = self._tasks.spawn
+        spawn(link.run(), "brain-link")
+        spawn(self._brain.worker(), "command-worker")
+        spawn(self._terminal.reconcile_at_start(), "reconciliation")
+        spawn(self._periodic.snapshots(), "snapshots")
+        spawn(self._periodic.forward_ticks(), "tick-forwarder")
+        spawn(self._terminal.positions_refresher(), "positions-refresher")
+        spawn(self._periodic.clock_tick(), "clock")
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
-        if self.bridge is not None:
-            await asyncio.to_thread(self.bridge.stop)
-            self.bridge = None
-        if self.journal is not None:
-            self._persist_trading()
-            self._persist_acked()
-            self.journal.close()
-            self.journal = None
+        state = self._state
+        await self._tasks.cancel_all()
+        if state.bridge is not None:
+            await asyncio.to_thread(state.bridge.stop)
+            state.bridge = None
+        if state.journal is not None:
+            state.persist_trading()
+            state.persist_acked()
+            state.journal.close()
+            state.journal = None
         logger.info("executor stopped")
 
     def subscribe(self, callback: Observer) -> Callable[[], None]:
         """Call ``callback(event)`` for every event; returns the function that unsubscribes."""
-        self._observers.append(callback)
-
-        def unsubscribe() -> None:
-            with contextlib.suppress(ValueError):
-                self._observers.remove(callback)
-
-        return unsubscribe
+        return self._observers.subscribe(callback)
 
     def emergency_stop(self, flatten: bool) -> None:
         """Local kill switch: HALTED before this returns; cancels (and flattens) follow."""
         logger.warning("local emergency stop (flatten={})", flatten)
-        self._apply(self.trading.emergency_stop(flatten))
+        self._control.apply(self._state.trading.emergency_stop(flatten))
 
     def resume(self) -> None:
         """The operator lifts every halt and the daily-loss latch."""
         logger.warning("local resume")
-        self._apply(self.trading.resume())
+        self._control.apply(self._state.trading.resume())
 
     def reload_limits(self, limits: Limits) -> None:
         """Apply new limits at once: every later command is checked against them."""
+        state = self._state
         zone = ZoneInfo(limits.daily_reset_zone)  # raises before anything changes
-        self.limits = limits
-        self._zone = zone
-        self.trading.set_limits(limits)
-        self.trading.zone = zone
+        state.limits = limits
+        state.zone = zone
+        state.trading.set_limits(limits)
+        state.trading.zone = zone
         logger.info("limits reloaded: {}", msgspec.json.encode(limits).decode())
-        self._emit(LimitsChanged(time=self._clock(), limits=limits))
-        self._status_wanted.set()
-        if self.bridge is not None and self.terminal.available:
-            self._spawn(self._subscribe_ticks(), "subscribe")
+        self._observers.emit(LimitsChanged(time=state.clock(), limits=limits))
+        state.status_wanted.set()
+        if state.bridge is not None and state.terminal.available:
+            self._tasks.spawn(self._terminal.subscribe_ticks(), "subscribe")
 
     def snapshot(self) -> Snapshot:
         """The current picture, for an observer that starts late."""
-        link = self.link
-        now = self._clock()
+        state = self._state
+        link = state.link
+        now = state.clock()
+        terminal = state.terminal
         return Snapshot(
             time=now,
-            executor_id=self.executor_id,
-            trading_state=self.trading.state,
-            halt_reason=self.trading.reason,
+            executor_id=state.executor_id,
+            trading_state=state.trading.state,
+            halt_reason=state.trading.reason,
             brain=link.session.state if link else LinkState.DISCONNECTED,
             brain_latency_ms=link.session.latency_ms if link else None,
-            terminal_available=self.terminal.available,
-            terminal_trade_allowed=self.terminal.trade_allowed,
-            reconciled=self.reconciled,
-            account=self._account_view(),
-            positions=self.terminal.positions_view(),
-            orders=self.terminal.orders_view(),
-            recent_commands=list(self._recent),
+            terminal_available=terminal.available,
+            terminal_trade_allowed=terminal.trade_allowed,
+            reconciled=state.reconciled,
+            account=state.account_view(),
+            positions=terminal.positions_view(),
+            orders=terminal.orders_view(),
+            recent_commands=list(self._observers.recent),
             ticks={
                 s: TickReceived(time=now, symbol=s, bid=q.bid, ask=q.ask, spread=q.spread_points)
-                for s, q in self.terminal.quotes.items()
+                for s, q in terminal.quotes.items()
                 if q.point
             },
-            limits=self.limits,
+            limits=state.limits,
+        )
+
+    def _hello(self) -> Hello:
+        state = self._state
+        return Hello(
+            executor_id=state.executor_id,
+            api_key=self._api_key,
+            protocol_version=BRAIN_PROTOCOL_VERSION,
+            app_version=state.app_version,
+            timestamp=state.clock(),
         )

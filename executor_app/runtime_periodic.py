@@ -1,4 +1,12 @@
-"""Periodic work of the runtime: status snapshots for the brain, tick forwarding, the clock."""
+"""Periodic work of the runtime: status snapshots for the brain, tick forwarding, the clock.
+
+``PeriodicWork`` owns no state: it reads the shared
+:class:`executor_app.runtime_state.RuntimeState` (and waits on its
+``status_wanted``), applies the clock's trading-state transitions through
+:class:`executor_app.runtime_state.TradingControl` and tells the observers through
+``emit``. ``Runtime`` runs ``snapshots``, ``forward_ticks`` and ``clock_tick`` as
+tasks.
+"""
 
 from __future__ import annotations
 
@@ -7,66 +15,74 @@ import contextlib
 
 from executor_app.core.events import BrainConnectionChanged, TickReceived
 from executor_app.core.session import LinkState
-from executor_app.runtime_state import RuntimeState
+from executor_app.runtime_state import Emit, RuntimeState, TradingControl
 from fx_protocol.brain_wire import AccountUpdate, MarketData, MarketUpdate
 
 
-class PeriodicWork(RuntimeState):
-    """The runtime's background loops other than the positions refresher (a part of ``Runtime``)."""
+class PeriodicWork:
+    """The runtime's background loops other than the positions refresher."""
 
-    # ================================================================ periodic work
+    def __init__(self, state: RuntimeState, control: TradingControl, *, emit: Emit) -> None:
+        self._state = state
+        self._control = control
+        self._emit = emit
 
-    async def _snapshots(self) -> None:
+    async def snapshots(self) -> None:
+        state = self._state
         while True:
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.brain.status_interval_seconds):
-                    await self._status_wanted.wait()
-            self._status_wanted.clear()
-            if self.link is None:
+                async with asyncio.timeout(state.settings.brain.status_interval_seconds):
+                    await state.status_wanted.wait()
+            state.status_wanted.clear()
+            if state.link is None:
                 continue
-            self._persist_acked()
-            self._prune_outbox()
-            session = self.link.session
+            state.persist_acked()
+            state.prune_outbox()
+            session = state.link.session
             if session.state is LinkState.CONNECTED:
                 # Observers get the latest heartbeat latency at the status cadence.
                 self._emit(
                     BrainConnectionChanged(
-                        time=self._clock(), state=session.state, latency_ms=session.latency_ms
+                        time=state.clock(), state=session.state, latency_ms=session.latency_ms
                     )
                 )
-            self.link.send_snapshot(self._status_message())
-            self.link.send_snapshot(self._positions_message())
-            account = self._account_view()
+            state.link.send_snapshot(state.status_message())
+            state.link.send_snapshot(state.positions_message())
+            account = state.account_view()
             if account is not None:
-                self.link.send_snapshot(AccountUpdate(timestamp=self._clock(), account=account))
+                state.link.send_snapshot(AccountUpdate(timestamp=state.clock(), account=account))
 
-    async def _forward_ticks(self) -> None:
+    async def forward_ticks(self) -> None:
+        state = self._state
         while True:
-            rate = self.settings.brain.tick_forward_hz
+            rate = state.settings.brain.tick_forward_hz
             await asyncio.sleep(1.0 / rate if rate > 0 else 1.0)
             if rate <= 0:
                 continue
-            now = self._clock()
-            for symbol, quote in self.terminal.take_changed_quotes().items():
+            now = state.clock()
+            for symbol, quote in state.terminal.take_changed_quotes().items():
                 if not quote.point:
                     # No symbol spec: not one we subscribed to (a terminal publishes its
                     # chart symbol, or all, until SUBSCRIBE), so no spread to report.
                     continue
                 spread = quote.spread_points
-                if self.link is not None:
+                if state.link is not None:
                     data = MarketData(symbol=symbol, bid=quote.bid, ask=quote.ask, spread=spread)
-                    self.link.send_snapshot(MarketUpdate(timestamp=now, data=data))
+                    state.link.send_snapshot(MarketUpdate(timestamp=now, data=data))
                 self._emit(
                     TickReceived(
                         time=now, symbol=symbol, bid=quote.bid, ask=quote.ask, spread=spread
                     )
                 )
 
-    async def _clock_tick(self) -> None:
+    async def clock_tick(self) -> None:
+        state = self._state
         while True:
             await asyncio.sleep(0.25)
-            self._apply_if_changed(self.trading.on_clock(self._clock()))
-            account = self.terminal.account
+            self._control.apply_if_changed(state.trading.on_clock(state.clock()))
+            account = state.terminal.account
             if account is not None:
                 # Crossing the daily reset with no account event: start the new day anyway.
-                self._apply_if_changed(self.trading.on_equity(self._clock(), account.equity))
+                self._control.apply_if_changed(
+                    state.trading.on_equity(state.clock(), account.equity)
+                )

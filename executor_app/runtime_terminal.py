@@ -2,6 +2,16 @@
 
 Also the reconciliation at start (journal vs terminal before any new risk,
 ``docs/executor.md`` § Reconciliation) and the positions refresher.
+
+``TerminalSide`` owns the ``terminal_up`` and ``refresh_wanted`` events and the
+deal catch-up's progress. It reads and changes the shared
+:class:`executor_app.runtime_state.RuntimeState` (the terminal mirror, the
+journal, the bridge, reconciliation), applies trading-state transitions through
+:class:`executor_app.runtime_state.TradingControl`, and is given the brain side's
+``idle`` event so refreshes wait for a quiet moment. ``Runtime`` hands
+``on_availability``, ``on_event`` and ``on_gap`` to the terminal bridge, runs
+``reconcile_at_start`` and ``positions_refresher`` as tasks, and calls
+``subscribe_ticks`` when the limits change.
 """
 
 from __future__ import annotations
@@ -22,8 +32,9 @@ from executor_app.core.events import (
     TerminalConnectionChanged,
 )
 from executor_app.core.wire_views import fill_report, get_deals
+from executor_app.execution import Spawn
 from executor_app.runtime_brain import signal_decoder
-from executor_app.runtime_state import RuntimeState
+from executor_app.runtime_state import Emit, RuntimeState, TradingControl
 from executor_app.terminal_bridge import TerminalError
 from fx_protocol.brain_wire import Fill
 from fx_protocol.commands import TradeCommand
@@ -38,67 +49,92 @@ from fx_protocol.terminal_wire import (
 )
 
 
-class TerminalSide(RuntimeState):
-    """What the runtime does with what the EA sends, and what it asks it (a part of ``Runtime``)."""
+class TerminalSide:
+    """What the runtime does with what the EA sends, and what it asks it."""
 
-    # ================================================================ terminal side
+    def __init__(
+        self,
+        state: RuntimeState,
+        control: TradingControl,
+        *,
+        emit: Emit,
+        spawn: Spawn,
+        idle: asyncio.Event,
+    ) -> None:
+        self._state = state
+        self._control = control
+        self._emit = emit
+        self._spawn = spawn
+        #: set while no command is being processed (the brain side's worker owns it)
+        self._idle = idle
+        self._terminal_up = asyncio.Event()
+        #: positions and account should be read again (a trade, a gap, the terminal back)
+        self.refresh_wanted = asyncio.Event()
+        self._catching_up = False
+        #: a deal catch-up failed or was skipped: the refresher runs it again
+        self._deals_behind = False
 
-    def _on_terminal_availability(self, available: bool, health: HeartbeatEvent | None) -> None:
-        self.terminal.available = available
-        self.terminal.health = health
+    def on_availability(self, available: bool, health: HeartbeatEvent | None) -> None:
+        state = self._state
+        state.terminal.available = available
+        state.terminal.health = health
         if available:
             self._terminal_up.set()
             logger.info("terminal available")
-            self._refresh_wanted.set()
+            self.refresh_wanted.set()
         else:
             self._terminal_up.clear()
             logger.warning("terminal unavailable")
         self._emit(
             TerminalConnectionChanged(
-                time=self._clock(), available=available, trade_allowed=self.terminal.trade_allowed
+                time=state.clock(), available=available, trade_allowed=state.terminal.trade_allowed
             )
         )
-        self._status_wanted.set()
+        state.status_wanted.set()
 
-    def _on_terminal_event(self, event: TerminalEvent) -> None:
+    def on_event(self, event: TerminalEvent) -> None:
+        state = self._state
         if isinstance(event, TradeTransactionEvent):
             if event.deal is not None:
                 self._record_deal(event.deal)
-            self._refresh_wanted.set()
+            self.refresh_wanted.set()
         elif isinstance(event, AccountUpdateEvent):
             self._set_account(event.account)
         elif isinstance(event, HeartbeatEvent):
-            self.terminal.health = event
+            state.terminal.health = event
 
-    def _on_event_gap(self, continuity: Continuity) -> None:
+    def on_gap(self, continuity: Continuity) -> None:
+        state = self._state
         logger.info("terminal event stream {}: recovering deals", continuity)
-        if self.reconciled:
+        if state.reconciled:
             self._spawn(self._catch_up_deals(), "deal-catch-up")
         if continuity is Continuity.RESTART:
             # A new EA instance starts with no tick subscription.
-            self._spawn(self._subscribe_ticks(), "subscribe")
-        self._refresh_wanted.set()
+            self._spawn(self.subscribe_ticks(), "subscribe")
+        self.refresh_wanted.set()
 
     def _set_account(self, account: TerminalAccount) -> None:
-        self.terminal.account = account
-        self._apply_if_changed(self.trading.on_equity(self._clock(), account.equity))
-        view = self._account_view()
+        state = self._state
+        state.terminal.account = account
+        self._control.apply_if_changed(state.trading.on_equity(state.clock(), account.equity))
+        view = state.account_view()
         if view is not None:
-            self._emit(AccountChanged(time=self._clock(), account=view))
+            self._emit(AccountChanged(time=state.clock(), account=view))
 
     def _record_deal(self, deal: TerminalDeal) -> None:
         """Report a deal as FILL exactly once, whoever caused it (command, SL/TP, manual)."""
-        journal = self._j()
+        state = self._state
+        journal = state.running_journal()
         command_id = deal.comment if deal.comment and journal.command_known(deal.comment) else None
         report = fill_report(deal, command_id)
         if report is None:
             return
-        now = self._clock()
+        now = state.clock()
         entry = journal.record_deal(
             deal.ticket, command_id, now, lambda seq: Fill(timestamp=now, seq=seq, fill=report)
         )
         if entry is not None:
-            self._send_reliable(entry)
+            state.send_reliable(entry)
             # DEBUG: the command's outcome line (execution.py) is the one INFO line per
             # command; the fill itself is in the journal and reported to the brain, and a
             # second formatted line to two sinks per command was ~half the logging cost.
@@ -114,6 +150,7 @@ class TerminalSide(RuntimeState):
 
     async def _catch_up_deals(self) -> bool:
         """Report every deal after the last one known (missed events, restarts)."""
+        state = self._state
         if self._catching_up:
             # Another gap while one catch-up runs: it may already be past the new gap.
             self._deals_behind = True
@@ -121,15 +158,15 @@ class TerminalSide(RuntimeState):
         self._catching_up = True
         self._deals_behind = False
         try:
-            assert self.bridge is not None
-            journal = self._j()
+            assert state.bridge is not None
+            journal = state.running_journal()
             # From the last *completed* catch-up, not the newest deal: live events may
             # already have reported deals after a gap whose own deals are still missing.
             last = journal.deals_caught_up()
             baseline = last is None
             after = last or 0
             while True:
-                reply = await self.bridge.request(partial(get_deals, after), self._timeout)
+                reply = await state.bridge.request(partial(get_deals, after), state.timeout)
                 if not isinstance(reply, DealsList):
                     raise TerminalError(f"unexpected reply to GET_DEALS: {type(reply).__name__}")
                 for deal in reply.deals:
@@ -152,39 +189,44 @@ class TerminalSide(RuntimeState):
             self._catching_up = False
 
     async def _refresh_positions(self) -> bool:
-        assert self.bridge is not None
-        ok = await self.terminal.refresh(self.bridge, self._timeout)
-        if self.terminal.account is not None:
-            self._set_account(self.terminal.account)
+        state = self._state
+        assert state.bridge is not None
+        ok = await state.terminal.refresh(state.bridge, state.timeout)
+        if state.terminal.account is not None:
+            self._set_account(state.terminal.account)
         if ok:
             self._emit(
                 PositionsChanged(
-                    time=self._clock(),
-                    positions=self.terminal.positions_view(),
-                    orders=self.terminal.orders_view(),
+                    time=state.clock(),
+                    positions=state.terminal.positions_view(),
+                    orders=state.terminal.orders_view(),
                 )
             )
-            if self.link is not None:
-                self.link.send_snapshot(self._positions_message())
+            if state.link is not None:
+                state.link.send_snapshot(state.positions_message())
         return ok
 
-    async def _subscribe_ticks(self) -> None:
-        assert self.bridge is not None
-        await self.terminal.subscribe(self.bridge, list(self.limits.allowed_symbols), self._timeout)
+    async def subscribe_ticks(self) -> None:
+        state = self._state
+        assert state.bridge is not None
+        await state.terminal.subscribe(
+            state.bridge, list(state.limits.allowed_symbols), state.timeout
+        )
 
-    async def _reconcile_at_start(self) -> None:
+    async def reconcile_at_start(self) -> None:
         """Journal vs terminal before any new risk: unknown outcomes, missed deals, positions."""
+        state = self._state
         attempt = 0
         while True:
             await self._terminal_up.wait()
             attempt += 1
             try:
-                await self._subscribe_ticks()
-                for row in self._j().open_commands():
+                await self.subscribe_ticks()
+                for row in state.running_journal().open_commands():
                     command = _command_of(row.signal, row.local)
                     expires = datetime.fromisoformat(row.expires_at) if row.expires_at else None
                     logger.info("reconciling command {} ({})", row.command_id, row.status)
-                    if not await self._x().resolve_once(
+                    if not await state.running_execution().resolve_once(
                         row.command_id, command, expires, row.local
                     ):
                         raise TerminalError(f"command {row.command_id} still unknown")
@@ -195,34 +237,35 @@ class TerminalSide(RuntimeState):
             except TerminalError as exc:
                 logger.warning("reconciliation attempt {} failed: {}", attempt, exc)
                 self._emit(
-                    ReconciliationChanged(time=self._clock(), reconciled=False, detail=str(exc))
+                    ReconciliationChanged(time=state.clock(), reconciled=False, detail=str(exc))
                 )
                 await asyncio.sleep(min(0.2 * attempt, 2.0))
                 continue
-            self.reconciled = True
-            self._reconciled.set()
+            state.reconciled = True
+            state.reconciled_event.set()
             logger.info("reconciled with the terminal; accepting new risk")
-            self._emit(ReconciliationChanged(time=self._clock(), reconciled=True))
-            self._status_wanted.set()
+            self._emit(ReconciliationChanged(time=state.clock(), reconciled=True))
+            state.status_wanted.set()
             return
 
     # ================================================================ positions refresher
 
-    async def _positions_refresher(self) -> None:
+    async def positions_refresher(self) -> None:
+        state = self._state
         while True:
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.brain.status_interval_seconds):
-                    await self._refresh_wanted.wait()
+                async with asyncio.timeout(state.settings.brain.status_interval_seconds):
+                    await self.refresh_wanted.wait()
             # Coalesce a burst of fills into one refresh, and keep its three requests out
             # of the way of commands: wait for a quiet moment (at most a second).
             await asyncio.sleep(0.05)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(1.0):
                     await self._idle.wait()
-            self._refresh_wanted.clear()
-            if self.terminal.available:
+            self.refresh_wanted.clear()
+            if state.terminal.available:
                 await self._refresh_positions()
-                if self._deals_behind and self.reconciled:
+                if self._deals_behind and state.reconciled:
                     await self._catch_up_deals()
 
 
