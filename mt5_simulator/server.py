@@ -74,12 +74,7 @@ from mt5_simulator.terminal_state import CRASH_EXIT_CODE
 __all__ = ["CRASH_EXIT_CODE", "SimulatedTerminal", "check_endpoint"]
 
 _MAX_POLL_MS = 50
-_MAX_TICK_BATCH = 128
-#: a burst is emitted in chunks of this many ticks, the ROUTER checked between them, so a
-#: request waits behind at most one chunk (~0.2 ms), not the whole burst (~1 ms at 20,000/s)
-_TICK_CHUNK = 16
-_EVENTS = int(zmq.EVENTS)  # plain ints: pyzmq converts enum options on every call
-_POLLIN = int(zmq.POLLIN)
+_MAX_TICK_BATCH = 128  # small, so requests wait at most ~128 ticks behind a burst
 _MAX_REQUEST_BATCH = 256
 _QUOTE_SAVE_S = 5.0
 _STOP_OUT_CHECK_S = 0.1
@@ -196,13 +191,9 @@ class SimulatedTerminal(RequestDispatch):
                         emitted += due - int(rate)
                         due = int(rate)
                     batch = min(due, _MAX_TICK_BATCH)
-                    while batch > 0:
-                        chunk = min(batch, _TICK_CHUNK)
-                        self._emit_ticks(chunk)
-                        emitted += chunk
-                        batch -= chunk
-                        if router.get(_EVENTS) & _POLLIN:
-                            break  # a request came in: serve it before the rest of the burst
+                    if batch > 0:
+                        self._emit_ticks(batch)
+                        emitted += batch
                 else:
                     # Paused: keep the schedule where it was, so resuming does not burst.
                     started = mono - pacing.at(emitted - 1)
