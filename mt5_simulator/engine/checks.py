@@ -2,22 +2,39 @@
 
 Order of checks: ``docs/simulator.md`` § Retcodes (see :mod:`mt5_simulator.engine.trading`).
 Each refusal raises :class:`~mt5_simulator.engine.rules.RefusedError` with its retcode.
+The checks that need no state (volume, filling, stops...) are plain functions in
+:mod:`mt5_simulator.engine.rules`.
 """
 
 from __future__ import annotations
 
+import random
+from collections import deque
+
 from fx_protocol.retcodes import Retcode
+from mt5_simulator.engine.conditions import Conditions
 from mt5_simulator.engine.holdings import FLOAT_TOLERANCE, Holdings
 from mt5_simulator.engine.market import Quote
 from mt5_simulator.engine.rules import RefusedError
 from mt5_simulator.engine.symbols import Instrument
 
 
-class Checks(Holdings):
-    """Terminal permissions and request rate, symbol trade mode and session, margin, fill price."""
+class Checks:
+    """Terminal permissions and request rate, symbol trade mode and session, margin, fill price.
 
-    def _check_terminal(self, now: int) -> None:
-        c = self.conditions
+    Reads the holdings (instruments, quotes, margin) and the conditions; owns the
+    window of recent trade requests (the rate limit) and draws slippage from ``rng``.
+    """
+
+    def __init__(self, holdings: Holdings, conditions: Conditions, rng: random.Random) -> None:
+        self._holdings = holdings
+        self._conditions = conditions
+        self._rng = rng
+        self._recent_trades: deque[int] = deque()
+
+    def check_terminal(self, now: int) -> None:
+        """Terminal, EA and account permissions, connection and request rate (every request)."""
+        c = self._conditions
         if not c.terminal_trade_allowed:
             raise RefusedError(
                 Retcode.CLIENT_DISABLES_AT, "algo trading is disabled in the terminal"
@@ -36,20 +53,21 @@ class Checks(Holdings):
         if not c.account_trade_allowed:
             raise RefusedError(Retcode.TRADE_DISABLED, "trading is disabled for the account")
 
-    def _spec(self, symbol: str | None) -> Instrument:
+    def spec(self, symbol: str | None) -> Instrument:
+        """The requested symbol's instrument."""
         if symbol is None:
             raise RefusedError(Retcode.INVALID, "symbol is required")
-        spec = self.instruments.get(symbol)
+        spec = self._holdings.instruments.get(symbol)
         if spec is None:
             raise RefusedError(Retcode.INVALID, f"unknown symbol {symbol}")
         return spec
 
-    def _check_symbol(self, spec: Instrument, now: int, opening_buy: bool | None) -> Quote:
+    def check_symbol(self, spec: Instrument, now: int, opening_buy: bool | None) -> Quote:
         """Trade mode and session; ``opening_buy`` None = the request only reduces risk."""
         if spec.trade_mode == "DISABLED":
             raise RefusedError(Retcode.TRADE_DISABLED, f"trading is disabled for {spec.name}")
-        if spec.name in self.conditions.closed_symbols or (
-            self.conditions.market_hours == "sessions" and not spec.is_open(now)
+        if spec.name in self._conditions.closed_symbols or (
+            self._conditions.market_hours == "sessions" and not spec.is_open(now)
         ):
             raise RefusedError(Retcode.MARKET_CLOSED, f"market is closed for {spec.name}")
         if opening_buy is not None:
@@ -59,23 +77,23 @@ class Checks(Holdings):
                 raise RefusedError(Retcode.LONG_ONLY, f"{spec.name} allows buying only")
             if spec.trade_mode == "SHORTONLY" and opening_buy:
                 raise RefusedError(Retcode.SHORT_ONLY, f"{spec.name} allows selling only")
-        quote = self.quotes.get(spec.name)
+        quote = self._holdings.quotes.get(spec.name)
         if quote is None:
             raise RefusedError(Retcode.PRICE_OFF, f"no quotes for {spec.name}")
         return quote
 
-    def _check_margin(self, symbol: str, buy: float, sell: float) -> None:
-        info = self.account_info()
-        required = self.margin((symbol, buy, sell))
+    def check_margin(self, symbol: str, buy: float, sell: float) -> None:
+        info = self._holdings.account_info()
+        required = self._holdings.margin((symbol, buy, sell))
         if required > info.equity + FLOAT_TOLERANCE:
             raise RefusedError(
                 Retcode.NO_MONEY,
                 f"not enough money: margin {required:.2f} > equity {info.equity:.2f}",
             )
 
-    def _fill_price(self, spec: Instrument, quote: Quote, is_buy: bool) -> float:
+    def fill_price(self, spec: Instrument, quote: Quote, is_buy: bool) -> float:
         market = quote.ask if is_buy else quote.bid
-        slip = self.conditions.slippage_points
+        slip = self._conditions.slippage_points
         if slip <= 0:
             return market
         # Adverse slippage is likelier than price improvement, as on a real feed.

@@ -1,14 +1,13 @@
 """The account's positions, pending orders and quotes, and what they are worth.
 
-The base of :class:`~mt5_simulator.engine.trading.TradingEngine`: its state,
-valuation (profit, margin, account info) and the small parts every operation
-shares (tickets, currency rates, outcomes, trigger index).
+The state of :class:`~mt5_simulator.engine.trading.TradingEngine`, one object
+every part of it shares: instruments, quotes, account, positions, orders, the
+ticket counter and the trigger index; valuation (profit, margin, account info)
+and the small parts every operation uses (tickets, currency rates, outcomes).
 """
 
 from __future__ import annotations
 
-import random
-from collections import deque
 from collections.abc import Iterable, Mapping
 
 from fx_protocol.retcodes import is_success, retcode_name
@@ -27,37 +26,41 @@ from mt5_simulator.engine.book import PendingOrder, Position
 from mt5_simulator.engine.conditions import Conditions
 from mt5_simulator.engine.market import Quote
 from mt5_simulator.engine.symbols import Instrument
-from mt5_simulator.engine.triggers import trigger_levels
+from mt5_simulator.engine.triggers import TriggerLevels, trigger_levels
 
 #: tolerance for float comparisons of volumes, prices and money (the engine's values are floats)
 FLOAT_TOLERANCE = 1e-9
 
 
 class Holdings:
-    """The account's positions, orders and quotes, and their valuation."""
+    """The account's positions, orders and quotes, and their valuation.
+
+    ``conditions`` is read only for the account's trade permission in
+    :meth:`account_info`; every other switch is read by the part it concerns.
+    """
 
     def __init__(
         self,
         instruments: Mapping[str, Instrument],
         account: Account,
+        conditions: Conditions,
         *,
-        rng: random.Random,
-        conditions: Conditions | None = None,
         positions: Iterable[Position] = (),
         orders: Iterable[PendingOrder] = (),
         next_ticket: int = 1_000_001,
     ) -> None:
         self.instruments: dict[str, Instrument] = dict(instruments)
         self.account = account
-        self.conditions = conditions or Conditions()
         self.quotes: dict[str, Quote] = {}
         self.positions: dict[int, Position] = {p.ticket: p for p in positions}
         self.orders: dict[int, PendingOrder] = {o.ticket: o for o in orders}
         self.next_ticket = next_ticket
-        self._rng = rng
+        #: per symbol, the prices at which a stop or a pending order may fire
+        self.levels: dict[str, TriggerLevels] = trigger_levels(
+            self.positions.values(), self.orders.values()
+        )
+        self._conditions = conditions
         self._converter = Converter(self.instruments, self.quotes)
-        self._recent_trades: deque[int] = deque()
-        self._levels = trigger_levels(self.positions.values(), self.orders.values())
 
     def position_profit(self, position: Position) -> float:
         """Floating profit in the account currency at the current quote."""
@@ -67,7 +70,14 @@ class Holdings:
         spec = self.instruments[position.symbol]
         close = quote.bid if position.is_buy else quote.ask
         raw = price_profit(spec, position.is_buy, position.volume, position.price_open, close)
-        return round(raw * self._rate(spec.profit_currency), 2)
+        return round(raw * self.rate(spec.profit_currency), 2)
+
+    def realised_profit(
+        self, spec: Instrument, position: Position, volume: float, price: float
+    ) -> float:
+        """Profit in the account currency of closing ``volume`` of a position at ``price``."""
+        raw = price_profit(spec, position.is_buy, volume, position.price_open, price)
+        return round(raw * self.rate(spec.profit_currency), 2)
 
     def margin(self, extra: tuple[str, float, float] | None = None) -> float:
         """Used margin; ``extra`` = (symbol, buy volume, sell volume) added hypothetically.
@@ -93,7 +103,7 @@ class Holdings:
             quote = self.quotes.get(symbol)
             price = (quote.bid + quote.ask) / 2.0 if quote else spec.start_price
             amount = margin_in_margin_currency(spec, volume, price, self.account.leverage)
-            total += amount * self._rate(spec.margin_currency)
+            total += amount * self.rate(spec.margin_currency)
         return round(total, 2)
 
     def account_info(self) -> TerminalAccount:
@@ -112,24 +122,26 @@ class Holdings:
             leverage=self.account.leverage,
             profit=profit,
             margin_mode=self.account.mode,
-            trade_allowed=self.conditions.account_trade_allowed,
+            trade_allowed=self._conditions.account_trade_allowed,
         )
 
-    def _reindex(self) -> None:
+    def reindex(self) -> None:
         """Rebuild the trigger levels after positions or orders changed."""
-        self._levels = trigger_levels(self.positions.values(), self.orders.values())
+        self.levels = trigger_levels(self.positions.values(), self.orders.values())
 
-    def _ticket(self) -> int:
+    def new_ticket(self) -> int:
+        """Take the next ticket; orders, deals and positions all draw from this one counter."""
         ticket = self.next_ticket
         self.next_ticket += 1
         return ticket
 
-    def _rate(self, currency: str) -> float:
+    def rate(self, currency: str) -> float:
+        """Units of the account currency per unit of ``currency``."""
         rate = self._converter.rate(currency, self.account.currency)
         # Without a linking quote yet (no tick so far) count 1:1 rather than refuse.
         return 1.0 if rate is None else rate
 
-    def _outcome(
+    def outcome(
         self,
         command_id: str,
         code: int,
@@ -144,6 +156,7 @@ class Holdings:
         price: float = 0.0,
         closed: list[CloseItem] | None = None,
     ) -> TradeOutcome:
+        """A request's outcome, with the symbol's current bid and ask."""
         quote = self.quotes.get(symbol) if symbol else None
         return TradeOutcome(
             command_id=command_id,

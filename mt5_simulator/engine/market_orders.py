@@ -1,4 +1,8 @@
-"""Market orders: OPEN_POSITION, and the fill of any opening order (hedging or netting)."""
+"""Market orders: OPEN_POSITION, the fill of any opening order (hedging or netting), deals.
+
+Every deal is booked here (:meth:`MarketOrders.book_deal`), also the closing
+deals of :mod:`~mt5_simulator.engine.position_changes`.
+"""
 
 from __future__ import annotations
 
@@ -9,41 +13,50 @@ from fx_protocol.terminal_wire import (
     TradeOutcome,
 )
 from mt5_simulator.engine import rules
-from mt5_simulator.engine.account import (
-    price_profit,
-)
 from mt5_simulator.engine.book import Changeset, Position, Transaction
 from mt5_simulator.engine.checks import Checks
-from mt5_simulator.engine.holdings import FLOAT_TOLERANCE
+from mt5_simulator.engine.conditions import Conditions
+from mt5_simulator.engine.holdings import FLOAT_TOLERANCE, Holdings
 from mt5_simulator.engine.rules import RefusedError
 from mt5_simulator.engine.symbols import Instrument
 
 
-class MarketOrders(Checks):
-    """Opening at market, filling into positions, booking deals."""
+class MarketOrders:
+    """Opening at market, filling into positions, booking deals.
 
-    def _open(self, request: Trade, now: int, changes: Changeset) -> TradeOutcome:
-        spec = self._spec(request.symbol)
+    Changes the holdings' positions and balance; reads the conditions'
+    position limit and commission.
+    """
+
+    def __init__(self, holdings: Holdings, checks: Checks, conditions: Conditions) -> None:
+        self._holdings = holdings
+        self._checks = checks
+        self._conditions = conditions
+
+    def open(self, request: Trade, now: int, changes: Changeset) -> TradeOutcome:
+        """OPEN_POSITION."""
+        holdings, checks = self._holdings, self._checks
+        spec = checks.spec(request.symbol)
         if request.order_type not in ("BUY", "SELL"):
             raise RefusedError(Retcode.INVALID, "OPEN_POSITION needs orderType BUY or SELL")
         is_buy = request.order_type == "BUY"
-        quote = self._check_symbol(spec, now, opening_buy=is_buy)
+        quote = checks.check_symbol(spec, now, opening_buy=is_buy)
         volume = rules.check_volume(spec, request.volume)
         rules.check_filling(spec)
         sl = spec.normalize_price(request.sl or 0.0)
         tp = spec.normalize_price(request.tp or 0.0)
         rules.check_stops(spec, is_buy, quote.bid if is_buy else quote.ask, sl, tp)
         netted = self._netting_position(spec.name)
-        limit = self.conditions.max_positions
-        if limit and netted is None and len(self.positions) >= limit:
+        limit = self._conditions.max_positions
+        if limit and netted is None and len(holdings.positions) >= limit:
             raise RefusedError(Retcode.LIMIT_POSITIONS, "position limit reached")
-        self._check_margin(spec.name, volume if is_buy else 0.0, 0.0 if is_buy else volume)
+        checks.check_margin(spec.name, volume if is_buy else 0.0, 0.0 if is_buy else volume)
         market = quote.ask if is_buy else quote.bid
         reference = spec.normalize_price(request.price) if request.price else market
-        fill = self._fill_price(spec, quote, is_buy)
+        fill = checks.fill_price(spec, quote, is_buy)
         rules.check_deviation(spec, request, reference, fill)
-        order_ticket = self._ticket()
-        deal, position = self._execute(
+        order_ticket = holdings.new_ticket()
+        deal, position = self.execute(
             spec,
             is_buy=is_buy,
             volume=volume,
@@ -57,7 +70,7 @@ class MarketOrders(Checks):
             now=now,
             changes=changes,
         )
-        return self._outcome(
+        return holdings.outcome(
             request.command_id,
             Retcode.DONE,
             now,
@@ -70,14 +83,14 @@ class MarketOrders(Checks):
         )
 
     def _netting_position(self, symbol: str) -> Position | None:
-        if self.account.mode != "netting":
+        if self._holdings.account.mode != "netting":
             return None
-        for position in self.positions.values():
+        for position in self._holdings.positions.values():
             if position.symbol == symbol:
                 return position
         return None
 
-    def _execute(
+    def execute(
         self,
         spec: Instrument,
         *,
@@ -109,9 +122,9 @@ class MarketOrders(Checks):
                 comment=comment,
                 time_msc=now,
             )
-            self.positions[position.ticket] = position
+            self._holdings.positions[position.ticket] = position
             changes.positions[position.ticket] = position
-            deal = self._deal(
+            deal = self.book_deal(
                 spec.name,
                 side,
                 "IN",
@@ -137,7 +150,7 @@ class MarketOrders(Checks):
             if tp:
                 existing.tp = tp
             changes.positions[existing.ticket] = existing
-            deal = self._deal(
+            deal = self.book_deal(
                 spec.name,
                 side,
                 "IN",
@@ -153,7 +166,7 @@ class MarketOrders(Checks):
             )
         else:
             closing = min(volume, existing.volume)
-            profit = self._realised(spec, existing, closing, price)
+            profit = self._holdings.realised_profit(spec, existing, closing, price)
             remaining = spec.normalize_volume(existing.volume - volume)
             if remaining > FLOAT_TOLERANCE:
                 existing.volume = remaining
@@ -169,12 +182,12 @@ class MarketOrders(Checks):
             else:
                 entry = "OUT"
             if abs(remaining) <= FLOAT_TOLERANCE:
-                del self.positions[existing.ticket]
+                del self._holdings.positions[existing.ticket]
                 changes.positions[existing.ticket] = None
             else:
                 changes.positions[existing.ticket] = existing
             changes.account_changed = True
-            deal = self._deal(
+            deal = self.book_deal(
                 spec.name,
                 side,
                 entry,
@@ -201,7 +214,7 @@ class MarketOrders(Checks):
         )
         return deal, deal.position_id
 
-    def _deal(
+    def book_deal(
         self,
         symbol: str,
         side: str,
@@ -217,10 +230,11 @@ class MarketOrders(Checks):
         now: int,
     ) -> TerminalDeal:
         """Book a deal: its profit and commission go to the balance at once, as in MT5."""
-        commission = -round(self.conditions.commission_per_lot * volume, 2)
-        self.account.balance = round(self.account.balance + profit + commission, 2)
+        commission = -round(self._conditions.commission_per_lot * volume, 2)
+        account = self._holdings.account
+        account.balance = round(account.balance + profit + commission, 2)
         return TerminalDeal(
-            ticket=self._ticket(),
+            ticket=self._holdings.new_ticket(),
             order=order_ticket,
             position_id=position.ticket,
             symbol=symbol,
@@ -235,7 +249,3 @@ class MarketOrders(Checks):
             reason=reason,
             time_msc=now,
         )
-
-    def _realised(self, spec: Instrument, position: Position, volume: float, price: float) -> float:
-        raw = price_profit(spec, position.is_buy, volume, position.price_open, price)
-        return round(raw * self._rate(spec.profit_currency), 2)
