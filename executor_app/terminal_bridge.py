@@ -16,11 +16,6 @@ with ``loop.call_soon_threadsafe``:
   events are decoded and handed over in order. The event ``seq``/``instance``
   continuity is checked here for every event, before coalescing drops ticks,
   so a real gap (lost fills) is never confused with a coalesced tick.
-- doorbell: a second SUB subscribed to every topic but ticks. What it receives
-  is only a signal (the events SUB delivers every event, in order): it rings
-  when an event other than a tick is published, and the events SUB is then read
-  at once, so ticks can be read in batches (see ``_TICK_BATCH_S``) without
-  holding back a fill.
 - watchdog: no event for ``heartbeat_timeout`` seconds → unavailable.
 
 Exceptions::
@@ -42,7 +37,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
 import zmq
 from loguru import logger
 
@@ -51,7 +45,6 @@ from executor_app.tick_intake import TICK_PREFIX, tick_head
 from fx_protocol.codec import encode
 from fx_protocol.errors import ProtocolError
 from fx_protocol.terminal_wire import (
-    MAX_EVENT_BYTES,
     HeartbeatEvent,
     TerminalEvent,
     TerminalReply,
@@ -85,13 +78,12 @@ _MAX_REPLIES = 1000
 _MAX_EVENTS = 256
 #: while ticks stream in, the SUB is read at most this often (plus poll's millisecond
 #: rounding), in one batch, instead of waking the thread for every tick: at 20,000 ticks/s
-#: this thread's CPU fell by about a third. Not once the doorbell has rung: then the SUB is
-#: read at once until it has delivered the event that rang (or for at most _EAGER_MAX_S),
-#: so no event but a tick waits for the batch.
+#: this thread's CPU fell by about a third. Not while a request is in flight or for
+#: _EAGER_AFTER_REPLY_S after a reply, so a trade's own events (published right after its
+#: reply) are read at once; only events no request of ours caused (SL/TP, stop-out, a
+#: manual trade) can wait that long.
 _TICK_BATCH_S = 0.002
-_EAGER_MAX_S = 0.05
-#: the topics of every event but ticks (``docs/protocol.md`` § Terminal events)
-_BELL_TOPICS = (b"trade", b"account", b"heartbeat")
+_EAGER_AFTER_REPLY_S = 0.05
 _RCVMORE = int(zmq.RCVMORE)  # a plain int: pyzmq converts an enum option on every call
 
 
@@ -186,12 +178,6 @@ class TerminalBridge:
         poller.register(self._wake_in, zmq.POLLIN)
         poller.register(dealer, zmq.POLLIN)
         poller.register(sub, zmq.POLLIN)
-        bell = self._context.socket(zmq.SUB)
-        bell.setsockopt(zmq.LINGER, 0)
-        for topic in _BELL_TOPICS:
-            bell.setsockopt(zmq.SUBSCRIBE, topic)
-        bell.connect(self._events_endpoint)
-        poller.register(bell, zmq.POLLIN)
         pending: dict[str, tuple[asyncio.Future[Any], float]] = {}
         sequencer = EventSequencer()
         last_event = 0.0
@@ -202,9 +188,6 @@ class TerminalBridge:
         #: when the SUB, emptied by its last read, is read again (see _TICK_BATCH_S)
         sub_due = 0.0
         sub_polled = True
-        #: the SUB is read at once until it has delivered this event (instance, seq), the
-        #: last the doorbell rang for, or until eager_until
-        rang: tuple[str, int] | None = None
         eager_until = 0.0
         while not self._stopping.is_set():
             now = time.monotonic()
@@ -213,9 +196,7 @@ class TerminalBridge:
                 wait = min(wait, max(0.0, min(d for _, d in pending.values()) - now))
             if unsent:
                 wait = min(wait, _CONNECT_RETRY_S)
-            if rang is not None and (now > eager_until or _delivered(sequencer, rang)):
-                rang = None
-            if sub_due > now and rang is None and not unsent:
+            if sub_due > now and now > eager_until and not pending and not unsent:
                 if sub_polled:
                     poller.unregister(sub)
                     sub_polled = False
@@ -224,11 +205,6 @@ class TerminalBridge:
                 poller.register(sub, zmq.POLLIN)
                 sub_polled = True
             ready = dict(poller.poll(int(wait * 1000) + 1))
-            if bell in ready:
-                rung = _drain_bell(bell)
-                if rung is not None:
-                    rang = rung
-                    eager_until = time.monotonic() + _EAGER_MAX_S
             if self._wake_in in ready:
                 while True:
                     try:
@@ -262,6 +238,7 @@ class TerminalBridge:
                     except zmq.Again:
                         break
                     self._reply(frames[-1], pending)
+                    eager_until = time.monotonic() + _EAGER_AFTER_REPLY_S
             if sub in ready:
                 ticks: dict[bytes, bytes] = {}
                 heard = False
@@ -323,7 +300,6 @@ class TerminalBridge:
             self._fail(future, TerminalUnavailable("terminal bridge stopped"))
         dealer.close(linger=0)
         sub.close(linger=0)
-        bell.close(linger=0)
         self._wake_in.close(linger=0)
 
     def _reply(self, data: bytes, pending: dict[str, tuple[asyncio.Future[Any], float]]) -> None:
@@ -362,40 +338,6 @@ class TerminalBridge:
 
     def _fail(self, future: asyncio.Future[Any], error: TerminalError) -> None:
         self._loop.call_soon_threadsafe(_reject, future, error)
-
-
-class _EventHead(msgspec.Struct):
-    """Where an event stands in the stream: all the doorbell needs of it."""
-
-    instance: str
-    seq: int
-
-
-_decode_event_head = msgspec.json.Decoder(_EventHead).decode
-
-
-def _drain_bell(bell: zmq.Socket[bytes]) -> tuple[str, int] | None:
-    """Read all the doorbell holds; the place of the last event in it (None: none readable)."""
-    last = None
-    for _ in range(_MAX_EVENTS):  # more left: the poll returns at once for them
-        try:
-            frames = bell.recv_multipart(zmq.NOBLOCK)
-        except zmq.Again:
-            break
-        if len(frames[-1]) > MAX_EVENT_BYTES:
-            continue  # the events SUB reads it too, and names what is wrong
-        try:
-            head = _decode_event_head(frames[-1])
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            continue
-        last = (head.instance, head.seq)
-    return last
-
-
-def _delivered(sequencer: EventSequencer, rang: tuple[str, int]) -> bool:
-    """Whether the events SUB has read the event the doorbell rang for (or a later one)."""
-    instance, seq = rang
-    return sequencer.instance == instance and sequencer.seq >= seq
 
 
 def _resolve(future: asyncio.Future[Any], reply: TerminalReply) -> None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import zmq
 
-from executor_app import terminal_bridge
 from executor_app.core.event_stream import Continuity
 from executor_app.terminal_bridge import TerminalBridge, TerminalTimeout, TerminalUnavailable
 from fx_demo.stack import free_port
@@ -110,49 +108,30 @@ async def test_silent_peer_times_out_as_unknown(sim: Sim) -> None:
         await asyncio.to_thread(bridge.stop)
 
 
-def bound_pub() -> tuple[zmq.Socket[bytes], str]:
-    """A PUB standing in for the EA's, bound to a free port; its endpoint."""
-    pub = zmq.Context.instance().socket(zmq.PUB)
-    pub.setsockopt(zmq.LINGER, 0)
-    events = f"tcp://127.0.0.1:{free_port()}"
-    pub.bind(events)
-    return pub, events
-
-
-def events_bridge(
-    events: str,
-    on_event: Callable[[Any], None],
-    on_ticks: Callable[[dict[bytes, bytes]], None],
-    on_gap: Callable[[Continuity], None],
-) -> TerminalBridge:
-    """A bridge reading ``events``, with no terminal behind its DEALER."""
-    return TerminalBridge(
-        f"tcp://127.0.0.1:{free_port()}",
-        events,
-        120.0,
-        asyncio.get_running_loop(),
-        on_event=on_event,
-        on_ticks=on_ticks,
-        on_availability=lambda available, health: None,
-        on_gap=on_gap,
-    )
-
-
-def eurusd_tick(seq: int, bid: float) -> TickEvent:
-    return TickEvent(instance="i1", seq=seq, symbol="EURUSD", bid=bid, ask=bid + 0.0002, time_msc=1)
-
-
 async def test_ticks_arrive_raw_latest_per_topic_and_gaps_are_still_seen() -> None:
     """Ticks reach on_ticks as raw frames (latest per topic); a lost seq still reports a gap.
 
     The continuity check reads every tick's seq before ticks are coalesced, so a tick
     dropped by coalescing is never taken for a lost event, and a real hole is.
     """
-    pub, events = bound_pub()
+    context = zmq.Context.instance()
+    pub = context.socket(zmq.PUB)
+    pub.setsockopt(zmq.LINGER, 0)
+    events = f"tcp://127.0.0.1:{free_port()}"
+    pub.bind(events)
     frames: list[dict[bytes, bytes]] = []
     gaps: list[Continuity] = []
     trades: list[object] = []
-    bridge = events_bridge(events, trades.append, frames.append, gaps.append)
+    bridge = TerminalBridge(
+        f"tcp://127.0.0.1:{free_port()}",
+        events,
+        5.0,
+        asyncio.get_running_loop(),
+        on_event=trades.append,
+        on_ticks=frames.append,
+        on_availability=lambda available, health: None,
+        on_gap=gaps.append,
+    )
     bridge.start()
     try:
 
@@ -160,84 +139,39 @@ async def test_ticks_arrive_raw_latest_per_topic_and_gaps_are_still_seen() -> No
             topic = b"tick.EURUSD" if isinstance(event, TickEvent) else b"trade"
             pub.send_multipart([topic, encode(event)])
 
+        def tick(seq: int, bid: float) -> TickEvent:
+            return TickEvent(
+                instance="i1", seq=seq, symbol="EURUSD", bid=bid, ask=bid + 0.0002, time_msc=1
+            )
+
         # Slow joiner: publish until the subscription has reached the publisher.
         seq = 0
         while not frames:
             seq += 1
-            publish(eurusd_tick(seq, 1.0))
+            publish(tick(seq, 1.0))
             await asyncio.sleep(0.01)
         for bid in (1.1, 1.2, 1.3):
             seq += 1
-            publish(eurusd_tick(seq, bid))
+            publish(tick(seq, bid))
         seq += 1
         deal = TradeTransactionEvent(
             instance="i1", seq=seq, kind="ORDER_DELETE", symbol="EURUSD", order=7, time_msc=1
         )
         publish(deal)
         for _ in range(200):
-            if trades and frames[-1][b"tick.EURUSD"] == encode(eurusd_tick(seq - 1, 1.3)):
+            if trades and frames[-1][b"tick.EURUSD"] == encode(tick(seq - 1, 1.3)):
                 break
             await asyncio.sleep(0.01)
         assert trades == [deal]
-        assert frames[-1] == {b"tick.EURUSD": encode(eurusd_tick(seq - 1, 1.3))}
+        assert frames[-1] == {b"tick.EURUSD": encode(tick(seq - 1, 1.3))}
         assert Continuity.GAP not in gaps
         seq += 2  # one event lost on the way
-        publish(eurusd_tick(seq, 1.4))
+        publish(tick(seq, 1.4))
         for _ in range(200):
             if gaps:
                 break
             await asyncio.sleep(0.01)
         assert gaps == [Continuity.GAP]
-    finally:
-        await asyncio.to_thread(bridge.stop)
-        pub.close()
-
-
-async def test_a_trade_event_is_read_at_once_while_ticks_wait_for_their_batch(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The doorbell: an event other than a tick never waits for the tick batch timer.
-
-    With the batch period stretched to a minute, ticks alone would sit in the SUB;
-    a trade event rings the doorbell, and the SUB is read at once: the trade and
-    the ticks before it, in order.
-    """
-    monkeypatch.setattr(terminal_bridge, "_TICK_BATCH_S", 60.0)
-    pub, events = bound_pub()
-    frames: list[dict[bytes, bytes]] = []
-    trades: list[object] = []
-    got_trade = asyncio.Event()
-
-    def on_event(event: object) -> None:
-        trades.append(event)
-        got_trade.set()
-
-    bridge = events_bridge(events, on_event, frames.append, lambda c: None)
-    bridge.start()
-    try:
-        # Slow joiner: publish until both subscriptions have reached the publisher (the
-        # first tick read starts the minute-long batch wait).
-        seq = 0
-        while not frames:
-            seq += 1
-            pub.send_multipart([b"tick.EURUSD", encode(eurusd_tick(seq, 1.0))])
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.2)  # the doorbell's subscription too
-        seen = len(frames)
-        seq += 1
-        pub.send_multipart([b"tick.EURUSD", encode(eurusd_tick(seq, 1.5))])
-        seq += 1
-        deal = TradeTransactionEvent(
-            instance="i1", seq=seq, kind="ORDER_DELETE", symbol="EURUSD", order=7, time_msc=1
-        )
-        pub.send_multipart([b"trade.EURUSD", encode(deal)])
-        await asyncio.wait_for(got_trade.wait(), 10.0)  # far less than the batch period
-        assert trades == [deal]
-        for _ in range(100):  # ticks are handed over when their batch read ends
-            if len(frames) > seen:
-                break
-            await asyncio.sleep(0.01)
-        assert frames[seen:][-1] == {b"tick.EURUSD": encode(eurusd_tick(seq - 1, 1.5))}
     finally:
         await asyncio.to_thread(bridge.stop)
         pub.close()
