@@ -147,18 +147,18 @@ def section(lines: list[str], r: dict[str, Any], targets: list[dict[str, Any]]) 
         lines.append(f"| {name} | {fmt(before)} | {fmt(after.get(name))} |")
     lines += [
         "",
-        "Reading it: the brain's part of a command got cheaper (its CPU per command in the "
-        "sustained window and alone, its time added over a do-nothing POST, submit → "
-        "TRADE_SIGNAL), and one command end to end is faster at p50 and p99. The executor's "
-        "command figures did not move beyond the noise: its journal changes save ~50 µs of "
-        "CPU per command measured alone, lost among run-to-run differences. Its tick path and "
-        "start-up did move: less CPU at twice the real tick rate, and a faster start-up and "
-        "smaller RSS without sqlite-utils. So the executor's own share passing in the target "
-        "table is this run's slower relay floor, not a faster executor: `bench_executor` run "
-        "twice each on the old (3230415) and the new code, alternated, gave CPU per command "
-        "1.60 / 1.63 ms against 1.63 / 1.63 ms and loop p50 1.85 / 1.95 ms against "
-        "2.20 / 1.81 ms; against the earlier 0.53 ms floor the share would be ~2.7×. Read that "
-        "row as on the line, not as met.",
+        "Reading it: the brain's part of a command got cheaper (brain alone: commands/s and "
+        "CPU per command; its time over a do-nothing POST; submit → TRADE_SIGNAL), one "
+        "command end to end is faster at p99 and a little at p50, and the executor's tick "
+        "path, start-up and memory moved clearly. The executor's command path did not move "
+        "beyond the noise (its journal changes save ~50 µs of CPU per command measured "
+        "alone): `bench_executor` alternated on the old (3230415) and the new code gave CPU "
+        "per command 1.60 / 1.63 ms against 1.63 / 1.63 ms, and its own share sits near 2× "
+        "the relay floor, above or below the line with the run's floor (0.52–0.75 ms p50 in "
+        "today's three full runs). Command p99 under 20,000 ticks/s came out 1.93×, 2.92× "
+        "(with a bridge change since reverted) and 1.21× idle in today's three full runs, "
+        "150 commands each: the p99 of 150 samples on this shared machine swings by more "
+        "than the target's margin, so one run's PASS or MISS on that row says little.",
         "",
         "**Looked at and left as they are, on purpose:**",
         "",
