@@ -1,6 +1,11 @@
 """SIM_CONTROL handling: faults, conditions, symbol settings, quotes and the clock.
 
 The messages themselves are in :mod:`mt5_simulator.control`.
+:class:`ControlHandler` is built per run with the opened
+:class:`~mt5_simulator.terminal_state.TerminalState` (engine, market source,
+faults and the other run-time settings it changes) and the
+:class:`~mt5_simulator.event_feed.EventFeed` (a set quote is a tick; what an
+advanced clock expires is committed and published).
 """
 
 from __future__ import annotations
@@ -18,14 +23,19 @@ from mt5_simulator.control import (
     SimControlReply,
 )
 from mt5_simulator.event_feed import EventFeed
-from mt5_simulator.terminal_state import _crash
+from mt5_simulator.terminal_state import TerminalState, crash
 
 
-class ControlHandler(EventFeed):
+class ControlHandler:
     """Applies one SIM_CONTROL request whole, or refuses it before changing anything."""
 
-    def _control(self, request: SimControl) -> SimControlReply | ErrorReply:
-        engine, conditions = self.engine, self.engine.conditions
+    def __init__(self, state: TerminalState, feed: EventFeed) -> None:
+        self._state = state
+        self._feed = feed
+
+    def control(self, request: SimControl) -> SimControlReply | ErrorReply:
+        state, feed = self._state, self._feed
+        engine, conditions = state.engine, state.engine.conditions
         # Refuse before changing anything: a control request applies whole or not at all.
         if request.set_symbol is not None and request.set_symbol.symbol not in engine.instruments:
             return self._control_error(request, "$.setSymbol.symbol", "unknown symbol")
@@ -36,8 +46,8 @@ class ControlHandler(EventFeed):
             if q.ask < q.bid:
                 return self._control_error(request, "$.setQuote.ask", "ask below bid")
         if request.crash:
-            _crash("crash requested by SIM_CONTROL")
-        faults = self._faults
+            crash("crash requested by SIM_CONTROL")
+        faults = state.faults
         fault_changes = {
             name: getattr(request, name)
             for name in (
@@ -47,15 +57,15 @@ class ControlHandler(EventFeed):
             if getattr(request, name) is not None
         }  # fmt: skip
         if fault_changes:
-            self._faults = faults = msgspec.structs.replace(faults, **fault_changes)
+            state.faults = faults = msgspec.structs.replace(faults, **fault_changes)
             if "crash_after_trades" in fault_changes:
-                self._trades_done = 0
+                state.trades_done = 0
             if "crash_before_trade" in fault_changes:
-                self._trades_seen = 0
+                state.trades_seen = 0
         if request.pause_market is not None:
-            self._paused = request.pause_market
+            state.paused = request.pause_market
         if request.advance_clock_ms:
-            self._clock_offset_ms += request.advance_clock_ms
+            state.clock_offset_ms += request.advance_clock_ms
         for name in (
             "slippage_points", "max_trades_per_second", "max_positions", "max_orders",
             "stop_out_level", "commission_per_lot",
@@ -92,14 +102,14 @@ class ControlHandler(EventFeed):
         if request.set_quote is not None:
             q = request.set_quote
             spec = engine.instruments[q.symbol]
-            self._tick(
-                q.symbol, spec.normalize_price(q.bid), spec.normalize_price(q.ask), self._now()
+            feed.tick(
+                q.symbol, spec.normalize_price(q.bid), spec.normalize_price(q.ask), state.now()
             )
-            self._walk.seed_mid(q.symbol, (q.bid + q.ask) / 2.0)
+            state.walk.seed_mid(q.symbol, (q.bid + q.ask) / 2.0)
         if request.advance_clock_ms and engine.orders:
-            expired = engine.expire(self._now())
+            expired = engine.expire(state.now())
             if expired is not None:
-                self._apply(expired, self._now())
+                feed.apply(expired, state.now())
         return SimControlReply(request_id=request.request_id, state=self._control_state())
 
     @staticmethod
@@ -108,11 +118,11 @@ class ControlHandler(EventFeed):
         return ErrorReply(request_id=request.request_id, code=code, message=message, field=field)
 
     def _control_state(self) -> ControlState:
-        f = self._faults
+        f = self._state.faults
         return ControlState(
-            paused=self._paused, reply_delay_ms=f.reply_delay_ms,
+            paused=self._state.paused, reply_delay_ms=f.reply_delay_ms,
             drop_trade_replies=f.drop_trade_replies, reject_next=f.reject_next,
             reject_retcode=f.reject_retcode, heartbeats=f.heartbeats,
             crash_after_trades=f.crash_after_trades, crash_before_trade=f.crash_before_trade,
-            clock_offset_ms=self._clock_offset_ms,
+            clock_offset_ms=self._state.clock_offset_ms,
         )  # fmt: skip

@@ -1,8 +1,18 @@
-"""Requests on the ROUTER socket: decode once, answer or trade, reply (possibly delayed)."""
+"""Requests on the ROUTER socket: decode once, answer or trade, reply (possibly delayed).
+
+:class:`RequestDispatch` is built per run with the opened
+:class:`~mt5_simulator.terminal_state.TerminalState` (engine, store, ROUTER
+socket, faults and fault counters), the
+:class:`~mt5_simulator.event_feed.EventFeed` (health for PONG, the subscribed
+symbols, publishing what a trade changed) and the
+:class:`~mt5_simulator.control_handler.ControlHandler` (SIM_CONTROL). It owns
+the replies held back by ``reply_delay_ms``.
+"""
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import time
 from typing import Any
 
@@ -38,13 +48,25 @@ from mt5_simulator.control import (
 from mt5_simulator.control_handler import ControlHandler
 from mt5_simulator.engine import views
 from mt5_simulator.engine.book import Changeset
-from mt5_simulator.terminal_state import Route, _crash
+from mt5_simulator.event_feed import EventFeed
+from mt5_simulator.terminal_state import Route, TerminalState, crash
 
 
-class RequestDispatch(ControlHandler):
+class RequestDispatch:
     """One request in, one reply out: TRADE (idempotent by command id), queries, SIM_CONTROL."""
 
-    def _handle(self, frames: list[bytes]) -> None:
+    def __init__(self, state: TerminalState, feed: EventFeed, control: ControlHandler) -> None:
+        self._state = state
+        self._engine = state.engine
+        self._store = state.store
+        self._router = state.router
+        self._feed = feed
+        self._control = control
+        #: replies held back by reply_delay_ms: (due, tiebreak, route, data), a heap
+        self.delayed: list[tuple[float, int, Route, bytes]] = []
+        self._tiebreak = itertools.count()  # keeps equal-time delayed replies in order
+
+    def handle(self, frames: list[bytes]) -> None:
         # DEALER clients send [payload] (the ROUTER adds the identity); a REQ socket
         # adds an empty delimiter, which is kept so REQ-based tools work too.
         route: Route = (frames[0],)
@@ -92,23 +114,21 @@ class RequestDispatch(ControlHandler):
 
     def _reply(self, route: Route, reply: TerminalReply | SimControlReply) -> None:
         data = encode(reply)
-        delay = self._faults.reply_delay_ms
+        delay = self._state.faults.reply_delay_ms
         if delay > 0:
             due = time.monotonic() + delay / 1000.0
-            heapq.heappush(self._delayed, (due, next(self._tiebreak), route, data))
+            heapq.heappush(self.delayed, (due, next(self._tiebreak), route, data))
             return
-        assert self._router is not None
         self._router.send_multipart([*route, data])
 
-    def _flush_delayed(self, mono: float) -> None:
-        assert self._router is not None
-        while self._delayed and self._delayed[0][0] <= mono:
-            _, _, route, data = heapq.heappop(self._delayed)
+    def flush_delayed(self, mono: float) -> None:
+        """Send the held-back replies that are due by ``mono``, in order."""
+        while self.delayed and self.delayed[0][0] <= mono:
+            _, _, route, data = heapq.heappop(self.delayed)
             self._router.send_multipart([*route, data])
 
     def _trade(self, route: Route, request: Trade) -> None:
-        assert self._store is not None
-        store = self._store
+        state, engine, store = self._state, self._engine, self._store
         previous = store.outcome(request.command_id)
         if previous is not None:
             self._reply(
@@ -116,21 +136,21 @@ class RequestDispatch(ControlHandler):
                 TradeReply(request_id=request.request_id, duplicate=True, outcome=previous),
             )
             return
-        now = self._now()
-        faults = self._faults
-        self._trades_seen += 1
-        if faults.crash_before_trade and self._trades_seen >= faults.crash_before_trade:
-            _crash("crash before trade (fault injection)")
+        now = state.now()
+        faults = state.faults
+        state.trades_seen += 1
+        if faults.crash_before_trade and state.trades_seen >= faults.crash_before_trade:
+            crash("crash before trade (fault injection)")
         if faults.reject_next > 0:
-            outcome = self.engine.rejection(
+            outcome = engine.rejection(
                 request, faults.reject_retcode, "rejected by fault injection", now
             )
             changes = Changeset()
-            self._faults = msgspec.structs.replace(faults, reject_next=faults.reject_next - 1)
+            state.faults = msgspec.structs.replace(faults, reject_next=faults.reject_next - 1)
         else:
-            outcome, changes = self.engine.trade(request, now)
+            outcome, changes = engine.trade(request, now)
         # One transaction: the rows and the command record (docs/simulator.md § Persistence).
-        store.commit(changes, self.engine.account, self.engine.next_ticket, outcome)
+        store.commit(changes, engine.account, engine.next_ticket, outcome)
         logger.debug(
             "{} {} {} -> {} {}",
             request.command_id,
@@ -139,27 +159,26 @@ class RequestDispatch(ControlHandler):
             outcome.retcode,
             outcome.message,
         )
-        self._trades_done += 1
-        if faults.crash_after_trades and self._trades_done >= faults.crash_after_trades:
-            _crash("crash after trade (fault injection)")
-        if self._faults.drop_trade_replies > 0:
-            self._faults = msgspec.structs.replace(
-                self._faults, drop_trade_replies=self._faults.drop_trade_replies - 1
+        state.trades_done += 1
+        if faults.crash_after_trades and state.trades_done >= faults.crash_after_trades:
+            crash("crash after trade (fault injection)")
+        if state.faults.drop_trade_replies > 0:
+            state.faults = msgspec.structs.replace(
+                state.faults, drop_trade_replies=state.faults.drop_trade_replies - 1
             )
             logger.info("dropping the reply to {} (fault injection)", request.command_id)
         else:
             self._reply(route, TradeReply(request_id=request.request_id, outcome=outcome))
-        self._publish_changes(changes, now)
+        self._feed.publish_changes(changes, now)
 
     def _answer(self, request: Any) -> TerminalReply | SimControlReply | None:
-        engine = self.engine
+        engine = self._engine
         rid = request.request_id
         if isinstance(request, Ping):
-            return Pong(request_id=rid, health=self._health(self._now()))
+            return Pong(request_id=rid, health=self._feed.health(self._state.now()))
         if isinstance(request, GetAccount):
             return AccountInfo(request_id=rid, account=engine.account_info())
         if isinstance(request, QueryCommand):
-            assert self._store is not None
             outcome = self._store.outcome(request.command_id)
             return CommandStatusReply(
                 request_id=rid,
@@ -172,7 +191,6 @@ class RequestDispatch(ControlHandler):
         if isinstance(request, GetOrders):
             return views.orders_list(engine, request)
         if isinstance(request, GetDeals):
-            assert self._store is not None
             deals = self._store.deals(request.after_ticket, request.limit + 1)
             return DealsList(
                 request_id=rid, deals=deals[: request.limit], more=len(deals) > request.limit
@@ -181,14 +199,14 @@ class RequestDispatch(ControlHandler):
             return views.symbols_info(engine, request)
         if isinstance(request, Subscribe):
             known = [s for s in request.symbols if s in engine.instruments]
-            self._published = set(known)
+            self._feed.published = set(known)
             return Subscribed(
                 request_id=rid,
                 symbols=known,
                 unknown=[s for s in request.symbols if s not in engine.instruments],
             )
         if isinstance(request, SimControl):
-            return self._control(request)
+            return self._control.control(request)
         raise TypeError(f"unhandled request {type(request).__name__}")
 
 

@@ -37,13 +37,23 @@ publish the resulting events; between requests emit the ticks that are due at
 ``tick_rate`` in batches, heartbeats every ``heartbeat_ms`` and pending-order
 expirations (``docs/simulator.md``).
 
-The class is built in layers, one module each (read them in this order):
-:mod:`mt5_simulator.terminal_state` (opening and closing the state and the
-sockets), :mod:`mt5_simulator.event_feed` (ticks and published events),
-:mod:`mt5_simulator.control_handler` (SIM_CONTROL),
-:mod:`mt5_simulator.request_dispatch` (requests and replies); this module adds
-the lifecycle and the serving loop. :func:`check_endpoint` lives in
-:mod:`mt5_simulator.endpoints` and is re-exported here.
+The terminal is composed of parts, one module each, built when it starts;
+each part's constructor names what it uses:
+
+- :class:`~mt5_simulator.terminal_state.TerminalState` (settings, clock):
+  opens and closes the state dir, store, engine, market source and both
+  sockets, and holds the run-time settings the parts share (faults, pause,
+  clock offset, fault counters);
+- :class:`~mt5_simulator.event_feed.EventFeed` (state, instance): ticks and
+  published events; owns the event sequence and the subscribed symbols;
+- :class:`~mt5_simulator.control_handler.ControlHandler` (state, feed):
+  SIM_CONTROL;
+- :class:`~mt5_simulator.request_dispatch.RequestDispatch` (state, feed,
+  control): requests and replies; owns the delayed replies.
+
+:class:`SimulatedTerminal` builds them and adds the lifecycle and the serving
+loop. :func:`check_endpoint` lives in :mod:`mt5_simulator.endpoints` and is
+re-exported here.
 """
 
 from __future__ import annotations
@@ -67,9 +77,13 @@ from mt5_simulator.control import (
     SimControlReply,
     decode_sim_reply,
 )
+from mt5_simulator.control_handler import ControlHandler
 from mt5_simulator.endpoints import check_endpoint
+from mt5_simulator.engine.trading import TradingEngine
+from mt5_simulator.event_feed import EventFeed
 from mt5_simulator.request_dispatch import RequestDispatch
-from mt5_simulator.terminal_state import CRASH_EXIT_CODE
+from mt5_simulator.settings import SimulatorSettings
+from mt5_simulator.terminal_state import CRASH_EXIT_CODE, TerminalState, check_settings
 
 __all__ = ["CRASH_EXIT_CODE", "SimulatedTerminal", "check_endpoint"]
 
@@ -80,8 +94,32 @@ _QUOTE_SAVE_S = 5.0
 _STOP_OUT_CHECK_S = 0.1
 
 
-class SimulatedTerminal(RequestDispatch):
+class SimulatedTerminal:
     """A simulated MT5 terminal + EA: ROUTER for requests, PUB for events, SQLite state."""
+
+    def __init__(
+        self,
+        settings: SimulatorSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        check_settings(settings)
+        self.settings = settings
+        self.instance = secrets.token_hex(8)
+        self._clock = clock
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._state: TerminalState | None = None  # the parts exist from start() on
+        self._feed: EventFeed | None = None
+        self._dispatch: RequestDispatch | None = None
+        self._failure: BaseException | None = None
+
+    @property
+    def engine(self) -> TradingEngine:
+        """The trading engine of the running terminal (exists once started)."""
+        if self._state is None:
+            raise AttributeError("engine: start() first")
+        return self._state.engine
 
     def __enter__(self) -> SimulatedTerminal:
         self.start()
@@ -127,11 +165,11 @@ class SimulatedTerminal(RequestDispatch):
 
     def control(self, timeout_ms: int = 5000, **fields: Any) -> SimControlReply:
         """Send one SIM_CONTROL request over a fresh DEALER and return the reply."""
-        assert self._ctx is not None, "start() first"
+        assert self._state is not None, "start() first"
         body = {"type": "SIM_CONTROL", "requestId": "ctl-" + secrets.token_hex(4)}
         for name, value in fields.items():
             body[_camel(name)] = _camelize(value)
-        with self._ctx.socket(zmq.DEALER) as dealer:
+        with self._state.ctx.socket(zmq.DEALER) as dealer:
             dealer.setsockopt(zmq.LINGER, 0)
             dealer.connect(self.settings.command_endpoint)
             dealer.send(msgspec.json.encode(body))
@@ -144,9 +182,21 @@ class SimulatedTerminal(RequestDispatch):
             raise ValueError(f"SIM_CONTROL refused at {error.field}: {error.message}")
         return decode_sim_reply.decode(raw)
 
+    def _open(self) -> None:
+        """Open the state (all or nothing), then build the parts around it."""
+        state = TerminalState(self.settings, clock=self._clock)
+        feed = EventFeed(state, self.instance)
+        control = ControlHandler(state, feed)
+        self._dispatch = RequestDispatch(state, feed, control)
+        self._state, self._feed = state, feed
+
     def _serve(self) -> None:
-        assert self._router is not None
-        router = self._router
+        assert self._state is not None
+        assert self._feed is not None
+        assert self._dispatch is not None
+        state, feed, dispatch = self._state, self._feed, self._dispatch
+        engine = state.engine
+        router = state.router
         poller = zmq.Poller()
         poller.register(router, zmq.POLLIN)
         started = time.monotonic()
@@ -157,7 +207,7 @@ class SimulatedTerminal(RequestDispatch):
         next_stop_out_check = started
         last_equity: float | None = None
         try:
-            self._initial_quotes()
+            feed.initial_quotes()
             logger.info(
                 "fx-mt5sim serving command={} events={} instance={}",
                 self.settings.command_endpoint,
@@ -166,13 +216,13 @@ class SimulatedTerminal(RequestDispatch):
             )
             while not self._stop.is_set():
                 mono = time.monotonic()
-                pacing = self._pacing
-                ticking = (pacing.paced or pacing.rate > 0) and not self._paused
+                pacing = state.pacing
+                ticking = (pacing.paced or pacing.rate > 0) and not state.paused
                 wait_s = min(next_heartbeat, next_account) - mono
                 if ticking:
                     wait_s = min(wait_s, pacing.wake_at(emitted) - (mono - started))
-                if self._delayed:
-                    wait_s = min(wait_s, self._delayed[0][0] - mono)
+                if dispatch.delayed:
+                    wait_s = min(wait_s, dispatch.delayed[0][0] - mono)
                 timeout = max(0, min(_MAX_POLL_MS, int(wait_s * 1000) + 1)) if wait_s > 0 else 0
                 if poller.poll(timeout):
                     for _ in range(_MAX_REQUEST_BATCH):
@@ -180,10 +230,10 @@ class SimulatedTerminal(RequestDispatch):
                             frames = router.recv_multipart(zmq.NOBLOCK)
                         except zmq.Again:
                             break
-                        self._handle(frames)
+                        dispatch.handle(frames)
                 mono = time.monotonic()
-                if self._delayed:
-                    self._flush_delayed(mono)
+                if dispatch.delayed:
+                    dispatch.flush_delayed(mono)
                 if ticking:
                     due = pacing.due(mono - started) - emitted
                     rate = pacing.rate
@@ -192,42 +242,42 @@ class SimulatedTerminal(RequestDispatch):
                         due = int(rate)
                     batch = min(due, _MAX_TICK_BATCH)
                     if batch > 0:
-                        self._emit_ticks(batch)
+                        feed.emit_ticks(batch)
                         emitted += batch
                 else:
                     # Paused: keep the schedule where it was, so resuming does not burst.
                     started = mono - pacing.at(emitted - 1)
-                now = self._now()
-                if self.engine.orders:
-                    expired = self.engine.expire(now)
+                now = state.now()
+                if engine.orders:
+                    expired = engine.expire(now)
                     if expired is not None:
-                        self._apply(expired, now)
-                if self.engine.positions and mono >= next_stop_out_check:
+                        feed.apply(expired, now)
+                if engine.positions and mono >= next_stop_out_check:
                     next_stop_out_check = mono + _STOP_OUT_CHECK_S
-                    stopped_out = self.engine.stop_out(now)
+                    stopped_out = engine.stop_out(now)
                     if stopped_out is not None:
-                        self._apply(stopped_out, now)
+                        feed.apply(stopped_out, now)
                 if mono >= next_heartbeat:
                     next_heartbeat = mono + self.settings.heartbeat_ms / 1000.0
-                    if self._faults.heartbeats:
-                        self._publish(
-                            HeartbeatEvent(instance=self.instance, seq=0, health=self._health(now))
+                    if state.faults.heartbeats:
+                        feed.publish(
+                            HeartbeatEvent(instance=self.instance, seq=0, health=feed.health(now))
                         )
                 if mono >= next_account:
                     next_account = mono + self.settings.account_update_ms / 1000.0
-                    if self.engine.positions:
-                        info = self.engine.account_info()
+                    if engine.positions:
+                        info = engine.account_info()
                         if info.equity != last_equity:
                             last_equity = info.equity
-                            self._publish_account(now)
+                            feed.publish_account(now)
                 if mono >= next_quote_save:
                     next_quote_save = mono + _QUOTE_SAVE_S
-                    self._save_quotes()
+                    state.save_quotes()
         except BaseException as exc:  # the owner of this thread logs its failure
             self._failure = exc
             logger.opt(exception=exc).critical("fx-mt5sim loop failed: {}", exc)
         finally:
-            self._close()
+            state.close(save_quotes=self._failure is None)
 
 
 def _camelize(value: Any) -> Any:

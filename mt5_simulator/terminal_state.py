@@ -1,8 +1,10 @@
-"""The simulated terminal's state: settings, the locked state dir, store, engine and sockets.
+"""The simulated terminal's state: the locked state dir, store, engine, market source, sockets.
 
-The base of :class:`mt5_simulator.server.SimulatedTerminal`: opening everything
-(all or nothing) and closing it again, the clock, and the crash used by fault
-injection.
+One :class:`TerminalState` is opened per run by
+:class:`mt5_simulator.server.SimulatedTerminal` (all or nothing) and closed
+when the loop ends. It also holds the run-time settings the other parts share
+(faults, pause, clock offset, fault counters), the clock, and the crash used
+by fault injection.
 """
 
 from __future__ import annotations
@@ -10,10 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import random
-import secrets
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -42,38 +41,38 @@ CRASH_EXIT_CODE = 1
 Route = tuple[bytes, ...]
 
 
+def check_settings(settings: SimulatorSettings) -> None:
+    """Refuse endpoints and symbols the terminal cannot serve, before anything is opened."""
+    for endpoint in (settings.command_endpoint, settings.events_endpoint):
+        check_endpoint(endpoint, settings.allow_remote)
+    unknown = [s for s in settings.symbols if s not in default_instruments()]
+    if unknown:
+        raise SettingsError(f"unknown symbols: {', '.join(unknown)}")
+
+
 class TerminalState:
-    """Settings, state lock, store, trading engine, market source and the two sockets."""
+    """Settings, state lock, store, trading engine, market source and the two sockets.
+
+    Constructing it opens everything (reads the replay, locks the state dir,
+    loads the account, binds both sockets): all or nothing. The plain
+    attributes after the sockets are the run-time state that SIM_CONTROL,
+    the request dispatch, the event feed and the loop share.
+    """
 
     def __init__(
         self,
         settings: SimulatorSettings,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float],
     ) -> None:
-        for endpoint in (settings.command_endpoint, settings.events_endpoint):
-            check_endpoint(endpoint, settings.allow_remote)
-        unknown = [s for s in settings.symbols if s not in default_instruments()]
-        if unknown:
-            raise SettingsError(f"unknown symbols: {', '.join(unknown)}")
+        s = settings
         self.settings = settings
-        self.instance = secrets.token_hex(8)
         self._clock = clock
-        self._clock_offset_ms = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._ctx: zmq.Context[zmq.Socket[bytes]] | None = None
-        self._router: zmq.Socket[bytes] | None = None
-        self._pub: zmq.Socket[bytes] | None = None
-        self._store: Store | None = None
-        self._failure: BaseException | None = None
-
-    def _open(self) -> None:
-        """Read the replay, lock the state dir, load the account, bind: all or nothing."""
-        s = self.settings
+        self.clock_offset_ms = 0
         replay = _replay_ticks(Path(s.replay), set(s.symbols)) if s.replay else None
         self._lock = StateLock(s.resolved_state_dir())
         self._lock.acquire()
+        self._store: Store | None = None  # None again once closed: nothing is saved after
         try:
             self._open_locked(replay)
         except BaseException:
@@ -87,6 +86,7 @@ class TerminalState:
         s = self.settings
         state_dir = s.resolved_state_dir()
         self._store = store = Store.in_dir(state_dir)
+        self.store = store
         loaded = store.load_account()
         if loaded is None:
             account = Account(s.login, s.server, s.currency, s.balance, s.leverage, s.mode)
@@ -102,11 +102,11 @@ class TerminalState:
                     s.mode,
                 )
         instruments = {name: default_instruments()[name] for name in s.symbols}
-        self._rng = random.Random(s.seed)
+        rng = random.Random(s.seed)
         self.engine = TradingEngine(
             instruments,
             account,
-            rng=self._rng,
+            rng=rng,
             conditions=Conditions(
                 market_hours=s.market_hours,
                 slippage_points=s.slippage_points,
@@ -118,32 +118,28 @@ class TerminalState:
             orders=store.load_orders(),
             next_ticket=next_ticket,
         )
-        self._walk = RandomWalk(instruments.values(), self._rng)
+        self.walk = RandomWalk(instruments.values(), rng)
         saved = store.load_quotes()
         for name in instruments:
             if name in saved:
                 bid, ask, _ = saved[name]
-                self._walk.seed_mid(name, (bid + ask) / 2.0)
-        self._replay: Iterator[ReplayTick] | None = None
-        self._pacing = Pacing(s.tick_rate)
+                self.walk.seed_mid(name, (bid + ask) / 2.0)
+        #: the replay's remaining ticks, or None for the random walk
+        self.replay: Iterator[ReplayTick] | None = None
+        self.pacing = Pacing(s.tick_rate)
         if replay is not None:
             ticks = replay
-            self._replay = iter(ticks)
+            self.replay = iter(ticks)
             if s.replay_speed > 0 and ticks:
                 first = ticks[0].time_msc
                 offsets = [max(0, tick.time_msc - first) for tick in ticks]
                 # A file out of time order is replayed in file order at its latest pace.
                 offsets = list(itertools.accumulate(offsets, max))
-                self._pacing = Pacing(s.tick_rate, offsets, s.replay_speed)
-        self._faults = s.faults
-        self._paused = False
-        self._published = set(instruments)
-        self._seq = 0
-        self._last_tick_msc = 0
-        self._trades_done = 0
-        self._trades_seen = 0
-        self._delayed: list[tuple[float, int, Route, bytes]] = []
-        self._tiebreak = itertools.count()  # keeps equal-time delayed replies in order
+                self.pacing = Pacing(s.tick_rate, offsets, s.replay_speed)
+        self.faults = s.faults
+        self.paused = False
+        self.trades_done = 0  # counted for crash_after_trades
+        self.trades_seen = 0  # counted for crash_before_trade
         ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
         router = ctx.socket(zmq.ROUTER)
         pub = ctx.socket(zmq.PUB)
@@ -158,35 +154,32 @@ class TerminalState:
             pub.close()
             ctx.term()
             raise
-        self._ctx, self._router, self._pub = ctx, router, pub
+        self.ctx, self.router, self.pub = ctx, router, pub
 
-    def _close(self) -> None:
+    def close(self, *, save_quotes: bool) -> None:
+        """Close the sockets, the store and the lock; save the last quotes first if asked."""
         try:
-            if self._failure is None:
-                self._save_quotes()
+            if save_quotes:
+                self.save_quotes()
         finally:
-            if self._router is not None:
-                self._router.close(0)
-            if self._pub is not None:
-                self._pub.close(0)
-            if self._ctx is not None:
-                self._ctx.term()
+            self.router.close(0)
+            self.pub.close(0)
+            self.ctx.term()
             if self._store is not None:
                 self._store.close()
             self._lock.release()
-            self._router = self._pub = None
             self._store = None
             logger.info("fx-mt5sim stopped")
 
-    def _save_quotes(self) -> None:
+    def save_quotes(self) -> None:
         if self._store is None:
             return
         quotes = {s: (q.bid, q.ask, q.time_msc) for s, q in self.engine.quotes.items()}
         if quotes:
             self._store.save_quotes(quotes)
 
-    def _now(self) -> int:
-        return int(self._clock() * 1000) + self._clock_offset_ms
+    def now(self) -> int:
+        return int(self._clock() * 1000) + self.clock_offset_ms
 
 
 def _replay_ticks(path: Path, symbols: set[str]) -> list[ReplayTick]:
@@ -200,7 +193,8 @@ def _replay_ticks(path: Path, symbols: set[str]) -> list[ReplayTick]:
         raise SettingsError(f"replay file {path}: {exc}") from None
 
 
-def _crash(reason: str) -> None:
+def crash(reason: str) -> None:
+    """End the process at once, as a crashing terminal would (fault injection)."""
     sys.stderr.write(f"fx-mt5sim: {reason}\n")
     sys.stderr.flush()
     os._exit(CRASH_EXIT_CODE)
