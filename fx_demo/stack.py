@@ -19,8 +19,11 @@ restarted on the same ports and state. ``stop()`` leaves no orphans.
 
 The parts, one module each: :mod:`fx_demo.program` (``Program``: one child
 process, its output and its lifecycle), :mod:`fx_demo.tcp_proxy` (``TcpProxy``),
-:mod:`fx_demo.stack_layout` (ports, paths and settings of one stack),
-:mod:`fx_demo.stack_client` (REST and simulator requests); this module starts,
+:mod:`fx_demo.stack_layout` (``StackLayout``: ports, paths, settings and
+credentials of one stack; ``Stack`` extends it, since callers read and set those
+attributes directly), :mod:`fx_demo.stack_client` (``BrainClient`` for REST,
+``SimClient`` for the simulator: built from the layout's current values, owned
+by ``Stack`` through ``brain_client`` and ``sim_client``); this module starts,
 stops and restarts the programs. Every name is re-exported here.
 """
 
@@ -29,13 +32,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Iterable
 from typing import Any
 
 import tomli_w
 
 from fx_demo.program import KILL, Program, StackError, script_argv
-from fx_demo.stack_client import FINAL, StackClient
-from fx_demo.stack_layout import free_port
+from fx_demo.stack_client import FINAL, BrainClient, SimClient
+from fx_demo.stack_layout import StackLayout, free_port
 from fx_demo.tcp_proxy import TcpProxy
 
 __all__ = [
@@ -43,9 +47,12 @@ __all__ = [
     "KEY_ENV",
     "KILL",
     "SIGNING_ENV",
+    "BrainClient",
     "Program",
+    "SimClient",
     "Stack",
     "StackError",
+    "StackLayout",
     "TcpProxy",
     "free_port",
     "script_argv",
@@ -56,8 +63,65 @@ KEY_ENV = "FX_STACK_EXECUTOR_KEY"
 SIGNING_ENV = "FX_STACK_SIGNING_SECRET"
 
 
-class Stack(StackClient):
+class Stack(StackLayout):
     """Brain + simulated terminal + executor on loopback, in a temporary directory."""
+
+    @property
+    def brain_client(self) -> BrainClient:
+        """A REST client on the current URL and credentials.
+
+        Built on each use: registration, a brain started with ``brain_port=0`` and
+        callers (the demo's saved credentials) change them after the stack is made.
+        """
+        return BrainClient(
+            base_url=self.brain_http,
+            token=self.token,
+            executor_id=self.executor_id,
+            ca_file=None if self.brain_tls is None else self.brain_tls[2],
+        )
+
+    @property
+    def sim_client(self) -> SimClient:
+        """A client of the simulator's ROUTER and CLI (built on each use, like ``brain_client``)."""
+        return SimClient(
+            command_endpoint=self.command_endpoint, state_dir=self.sim_state, env=self._env
+        )
+
+    # The helpers callers use, kept as names of the stack.
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        return self.brain_client.api(method, path, body)
+
+    def submit(self, command: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        return self.brain_client.submit(command, **fields)
+
+    def command(self, command_id: str) -> dict[str, Any]:
+        return self.brain_client.command(command_id)
+
+    def wait_command(
+        self, command_id: str, statuses: Iterable[str] = FINAL, timeout: float = 20.0
+    ) -> dict[str, Any]:
+        return self.brain_client.wait_command(command_id, statuses, timeout)
+
+    def executor(self) -> dict[str, Any]:
+        return self.brain_client.executor()
+
+    def wait_executor(self, predicate: Any, timeout: float = 20.0) -> dict[str, Any]:
+        return self.brain_client.wait_executor(predicate, timeout)
+
+    def halt(self, flatten: bool, reason: str = "stack") -> Any:
+        return self.brain_client.halt(flatten, reason)
+
+    def deals(self) -> list[dict[str, Any]]:
+        return self.sim_client.deals()
+
+    def sim_control(self, wait: bool = True, **fields: Any) -> dict[str, Any]:
+        return self.sim_client.sim_control(wait, **fields)
+
+    def terminal_request(self, kind: str, wait: bool = True, **fields: Any) -> dict[str, Any]:
+        return self.sim_client.terminal_request(kind, wait, **fields)
+
+    # Lifecycle.
 
     def __enter__(self) -> Stack:
         try:

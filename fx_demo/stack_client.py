@@ -1,4 +1,11 @@
-"""Requests to a running stack: the brain's REST API and the simulator's ROUTER and CLI."""
+"""Requests to a running stack: the brain's REST API, and the simulator's ROUTER and CLI.
+
+Two small clients, each built with exactly what it talks to (no ``Stack`` behind them):
+``BrainClient`` (base URL, token, executor id, CA file) and ``SimClient`` (the
+simulator's command endpoint and state directory). ``Stack`` owns them and keeps
+its helper methods (``submit``, ``wait_command``, ``sim_control``...) as one-line
+delegations.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +15,30 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from fx_demo.program import StackError, script_argv
-from fx_demo.stack_layout import StackLayout
 
 FINAL = {"executed", "rejected", "expired", "cancelled"}
 
 
-class StackClient(StackLayout):
-    """REST helpers (submit, wait for a command or the executor, halt) and simulator helpers."""
+class BrainClient:
+    """REST helpers: submit, read and wait for a command or the executor, halt."""
+
+    def __init__(
+        self, *, base_url: str, token: str, executor_id: str, ca_file: Path | None = None
+    ) -> None:
+        self.base_url = base_url
+        self.token = token
+        self.executor_id = executor_id
+        self.ca_file = ca_file
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
-            self.brain_http + path,
+            self.base_url + path,
             data=data,
             method=method,
             headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
@@ -36,9 +51,7 @@ class StackClient(StackLayout):
 
     def _tls(self) -> ssl.SSLContext | None:
         return (
-            None
-            if self.brain_tls is None
-            else ssl.create_default_context(cafile=str(self.brain_tls[2]))
+            None if self.ca_file is None else ssl.create_default_context(cafile=str(self.ca_file))
         )
 
     def submit(self, command: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -81,13 +94,25 @@ class StackClient(StackLayout):
             {"flatten": flatten, "reason": reason},
         )
 
+
+class SimClient:
+    """The simulator's ROUTER (SIM_CONTROL, GET_POSITIONS...) and its ``deals`` CLI."""
+
+    def __init__(
+        self, *, command_endpoint: str, state_dir: Path, env: Callable[[], dict[str, str]]
+    ) -> None:
+        """``env``: the environment for the ``fx-mt5sim deals`` child, built when it runs."""
+        self.command_endpoint = command_endpoint
+        self.state_dir = state_dir
+        self.env = env
+
     def deals(self) -> list[dict[str, Any]]:
         """The simulated account's deals, from the simulator's own database."""
         done = subprocess.run(
-            [*script_argv("fx-mt5sim"), "deals", "--state-dir", str(self.sim_state), "--json"],
+            [*script_argv("fx-mt5sim"), "deals", "--state-dir", str(self.state_dir), "--json"],
             capture_output=True,
             text=True,
-            env=self._env(),
+            env=self.env(),
             timeout=60,
             check=False,
         )

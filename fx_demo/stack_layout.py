@@ -1,4 +1,9 @@
-"""Where one stack lives: its temporary directory, ports, endpoints, paths and settings."""
+"""Where one stack lives: its temporary directory, ports, endpoints, paths and settings.
+
+``Stack`` (fx_demo.stack) extends ``StackLayout``: tests, benchmarks and the demo read
+these attributes and set some (credentials, ``brain_ws``, ``executor_settings``) on the
+stack itself.
+"""
 
 from __future__ import annotations
 
