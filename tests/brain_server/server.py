@@ -12,7 +12,7 @@ from typing import Any
 import uvicorn
 
 from brain_server.app import create_app
-from brain_server.cli import http_parser, loop_factory
+from brain_server.serving import http_parser, loop_factory
 from brain_server.settings import Settings
 from brain_server.store import Store
 from tests.conftest import free_port
