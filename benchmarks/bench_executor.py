@@ -240,13 +240,10 @@ def sub_rate(endpoint: str, seconds: float) -> float:
     return count / seconds
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    tmp = Path(tempfile.mkdtemp(prefix="fx-bench-exec-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FX_")}
-    env["FX_BENCH_KEY"] = KEY
+def simulator_program(tmp: Path, env: dict[str, str], tick_rate: float) -> tuple[Program, str, str]:
+    """The simulated terminal on two free loopback ports (not started), and its endpoints."""
     command_ep = f"tcp://127.0.0.1:{free_port()}"
     events_ep = f"tcp://127.0.0.1:{free_port()}"
-    brain_port = free_port()
     sim = Program(
         "sim",
         [
@@ -260,13 +257,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "--seed",
             "1",
             "--tick-rate",
-            "20",
+            str(tick_rate),
             "--log-level",
             "WARNING",
         ],
         env,
         tmp / "sim.log",
     )
+    return sim, command_ep, events_ep
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="fx-bench-exec-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FX_")}
+    env["FX_BENCH_KEY"] = KEY
+    sim, command_ep, events_ep = simulator_program(tmp, env, tick_rate=20)
+    brain_port = free_port()
     config = {
         "brain": {
             "url": f"ws://127.0.0.1:{brain_port}/ws/executor",

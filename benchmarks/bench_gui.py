@@ -53,6 +53,7 @@ from bench_executor import (  # noqa: E402
     command_loop,
     direct_trade_floor,
     pct,
+    simulator_program,
     summary,
     ws_echo_floor,
 )
@@ -278,28 +279,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     env["FX_BENCH_KEY"] = KEY
     env["QT_QPA_PLATFORM"] = "offscreen"
     env["PYTHONPATH"] = str(ROOT)
-    command_ep = f"tcp://127.0.0.1:{free_port()}"
-    events_ep = f"tcp://127.0.0.1:{free_port()}"
-    sim = Program(
-        "sim",
-        [
-            *script_argv("fx-mt5sim"),
-            "--command-endpoint",
-            command_ep,
-            "--events-endpoint",
-            events_ep,
-            "--state-dir",
-            str(tmp / "sim"),
-            "--seed",
-            "1",
-            "--tick-rate",
-            str(args.tick_rate),
-            "--log-level",
-            "WARNING",
-        ],
-        env,
-        tmp / "sim.log",
-    )
+    sim, command_ep, events_ep = simulator_program(tmp, env, tick_rate=args.tick_rate)
     sim.start()
     try:
         sim.wait_for("fx-mt5sim ready")
