@@ -59,26 +59,6 @@ class Step:
         out = [self.out_flag, str(self.report)] if self.out_flag else []
         return [sys.executable, str(HERE / self.script), *args, *out]
 
-    def adapt(self) -> None:
-        """For a script whose options are not known in advance (bench_gui.py): ask --help."""
-        done = subprocess.run(
-            [sys.executable, str(HERE / self.script), "--help"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        text = done.stdout
-        self.quick = [a for a in self.quick if a in text]
-        self.full = [a for a in self.full if a in text]
-        for flag in ("--out", "--output"):
-            if f"{flag} " in text or f"{flag}=" in text or f"{flag}\n" in text:
-                self.out_flag = flag
-                return
-        self.out_flag = ""
-        self.report = RESULTS / f"{self.name}.json"  # where it writes by itself
-
 
 def steps() -> list[Step]:
     prof = ["--profile", str(PROFILES)]
@@ -133,7 +113,7 @@ def steps() -> list[Step]:
             "--output",
             False,
         ),
-        Step("gui", "bench_gui.py", [], ["--quick"], "--out", False),
+        Step("gui", "bench_gui.py", [], ["--commands", "30"], "--out", False),
         Step("bundle", "bench_bundle.py", [], ["--runs", "3"], "--output", False),
     ]
 
@@ -144,8 +124,6 @@ def run_step(step: Step, quick: bool, timeout: float) -> dict[str, Any]:
     if not (HERE / step.script).exists():
         record["status"] = "absent"
         return record
-    if step.name == "gui":
-        step.adapt()
     step.report.parent.mkdir(parents=True, exist_ok=True)
     if step.report.exists() and step.out_flag:
         step.report.unlink()
