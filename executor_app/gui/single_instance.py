@@ -12,7 +12,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 _CONNECT_MS = 500
@@ -66,10 +66,19 @@ class InstanceServer(QObject):
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
-            socket.readyRead.connect(lambda s=socket: self._read(s))
-            socket.disconnected.connect(socket.deleteLater)
+            # No deleteLater and no lambda holding the socket: accepted sockets stay
+            # children of the server and go with it (one per later launch). A deferred
+            # delete raced the server's own deletion and crashed in ~QObject (seen 1 run
+            # in 5 of tests/executor_gui/test_app.py, gdb: DeferredDelete of a QLocalSocket).
+            socket.readyRead.connect(self._read_sender)
             if socket.bytesAvailable():
                 self._read(socket)
+
+    @Slot()
+    def _read_sender(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._read(socket)
 
     def _read(self, socket: QLocalSocket) -> None:
         data = bytes(socket.readAll().data())
